@@ -1,0 +1,65 @@
+// Node entry: serves PORT, polls on a timer, shuts down cleanly on SIGTERM/SIGINT.
+import { serve } from '@hono/node-server';
+import { createApp } from '../app.ts';
+import { pollDue } from '../poller/run.ts';
+import { boot, fail, pollerDeps } from './boot.ts';
+
+const TICK_MS = 30_000;
+
+async function main() {
+  const booted = await boot(process.env);
+  const { config, database, log } = booted;
+  const app = createApp({ db: database.db, config, log, now: () => new Date() });
+
+  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+    log.info(`feedrelay: listening on http://localhost:${info.port}`, {
+      database: database.kind,
+      publicUrl: config.publicUrl,
+      polling: config.polling,
+    });
+  });
+  server.on('error', (error) => fail(error));
+
+  const stop = new AbortController();
+  let polling: Promise<unknown> = Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (config.polling) {
+    const deps = pollerDeps(booted);
+    const tick = () => {
+      polling = pollDue(deps, {
+        concurrency: 16,
+        perHost: 2,
+        batchSize: 50,
+        leaseSeconds: Math.ceil(config.fetchTimeoutMs / 1000) * 3 + 60,
+        signal: stop.signal,
+        onOutcome: (o) => {
+          if (o.kind === 'error' || o.kind === 'gone') log.warn('poll: source failed', { url: o.url, error: o.error });
+        },
+      })
+        .catch((error: unknown) => log.error('poll: cycle failed', { error: String(error) }))
+        .finally(() => {
+          if (!stop.signal.aborted) timer = setTimeout(tick, TICK_MS);
+        });
+    };
+    tick();
+  }
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info(`feedrelay: ${signal} received, shutting down`);
+    stop.abort();
+    clearTimeout(timer);
+    // Stop accepting connections; in-flight polls finish (or hand their unstarted claims back).
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    await polling;
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch(fail);

@@ -1,0 +1,167 @@
+// One source through the whole pipeline, top to bottom:
+// fetch → (304 | same body hash → stop) → parse → normalize → store → schedule → log.
+import type { Kysely } from 'kysely';
+import { FetchError, fetchFeed, type FetcherDeps } from '../fetcher/index.ts';
+import { cacheHints } from '../fetcher/cache-hints.ts';
+import { sha256 } from '../hash.ts';
+import { normalizeFeed } from '../normalize/index.ts';
+import { ParseError, parseFeed } from '../parser/index.ts';
+import { nextPollAt } from '../scheduler/policy.ts';
+import { ingestEntries, type IngestCounts } from '../store/articles.ts';
+import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
+import { logFetch, recordPoll } from '../store/sources.ts';
+import type { Logger } from '../log.ts';
+
+export interface PollerDeps {
+  db: Kysely<Database>;
+  fetcher: FetcherDeps;
+  defaultIntervalSeconds: number;
+  now: () => Date;
+  random: () => number;
+  newId: () => string;
+  log: Logger;
+  /** Identifies this poller's leases. */
+  owner: string;
+}
+
+export type PollOutcomeKind = 'new' | 'not-modified' | 'unchanged' | 'error' | 'gone';
+
+export interface PollOutcome {
+  sourceId: number;
+  url: string;
+  kind: PollOutcomeKind;
+  status: SourceStatus;
+  httpStatus: number | null;
+  counts: IngestCounts;
+  error: string | null;
+  durationMs: number;
+  nextPollAt: Date;
+}
+
+const ZERO: IngestCounts = { new: 0, updated: 0, duplicate: 0, unchanged: 0, skipped: 0 };
+
+export async function pollSource(deps: PollerDeps, source: Source): Promise<PollOutcome> {
+  const startedAt = deps.now();
+  const started = performance.now();
+  let kind: PollOutcomeKind;
+  let counts = ZERO;
+  let httpStatus: number | null = null;
+  let error: string | null = null;
+  let bytes: number | null = null;
+  let status: SourceStatus = 'ok';
+  let consecutiveErrors = 0;
+  let hints: ScheduleHints = { ...(source.schedule_hints ?? {}) };
+  delete hints.retryAfterSeconds;
+  const update: { url?: string; etag?: string | null; lastModified?: string | null; bodyHash?: string; feedTitle?: string | null; siteUrl?: string | null } = {};
+
+  try {
+    const result = await fetchFeed(
+      { url: source.url, etag: source.etag, lastModified: source.last_modified },
+      deps.fetcher,
+    );
+    httpStatus = result.status;
+    hints = { ...hints, ...cacheHints(result.headers, startedAt) };
+    if (result.permanentUrl) update.url = result.permanentUrl;
+    if (result.kind === 'not-modified') {
+      kind = 'not-modified';
+    } else {
+      bytes = result.body.byteLength;
+      update.etag = result.headers.get('etag');
+      update.lastModified = result.headers.get('last-modified');
+      const bodyHash = sha256(result.body);
+      if (bodyHash === source.body_hash) {
+        kind = 'unchanged';
+      } else {
+        const raw = await parseFeed(result.body, result.contentType);
+        const feed = normalizeFeed(raw, result.url);
+        counts = await ingestEntries(deps.db, source.id, feed.entries, { now: startedAt, newId: deps.newId });
+        update.bodyHash = bodyHash;
+        update.feedTitle = feed.title;
+        update.siteUrl = feed.siteUrl;
+        hints = {
+          ...hints,
+          ttlSeconds: raw.ttlMinutes !== null ? raw.ttlMinutes * 60 : undefined,
+          skipHours: raw.skipHours,
+          skipDays: raw.skipDays.map(dayNumber).filter((d): d is number => d !== null),
+        };
+        kind = 'new';
+      }
+    }
+  } catch (caught) {
+    kind = 'error';
+    consecutiveErrors = source.consecutive_errors + 1;
+    status = 'erroring';
+    if (caught instanceof FetchError) {
+      httpStatus = caught.status;
+      error = caught.message;
+      if (caught.status === 410) {
+        status = 'gone';
+        kind = 'gone';
+        error = 'fetcher: upstream answered 410 Gone; the source is no longer polled';
+      }
+      if (caught.headers) {
+        const retry = cacheHints(caught.headers, startedAt).retryAfterSeconds;
+        if (retry !== undefined) hints.retryAfterSeconds = retry;
+      }
+    } else if (caught instanceof ParseError) {
+      error = caught.message;
+    } else {
+      error = `poller: ${caught instanceof Error ? caught.message : String(caught)}`;
+      deps.log.error('poller: unexpected failure', { source: source.url, error: String(caught) });
+    }
+  }
+
+  const next = nextPollAt({
+    now: startedAt,
+    intervalSeconds: source.interval_seconds ?? deps.defaultIntervalSeconds,
+    ttlSeconds: hints.ttlSeconds,
+    maxAgeSeconds: hints.maxAgeSeconds,
+    retryAfterSeconds: hints.retryAfterSeconds,
+    skipHours: hints.skipHours,
+    skipDays: hints.skipDays,
+    consecutiveErrors,
+    random: deps.random,
+  });
+  const durationMs = performance.now() - started;
+  await recordPoll(deps.db, source.id, deps.owner, {
+    status,
+    ...update,
+    fetchedAt: startedAt,
+    success: kind !== 'error' && kind !== 'gone',
+    httpStatus,
+    error,
+    consecutiveErrors,
+    scheduleHints: hints,
+    nextPollAt: next,
+  });
+  await logFetch(deps.db, {
+    sourceId: source.id,
+    startedAt,
+    durationMs,
+    url: source.url,
+    httpStatus,
+    outcome: kind,
+    error,
+    bytes,
+    newCount: counts.new,
+    updatedCount: counts.updated,
+    duplicateCount: counts.duplicate,
+  });
+  return {
+    sourceId: source.id,
+    url: update.url ?? source.url,
+    kind,
+    status,
+    httpStatus,
+    counts,
+    error,
+    durationMs,
+    nextPollAt: next,
+  };
+}
+
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+function dayNumber(name: string): number | null {
+  const i = DAYS.indexOf(name.trim().toLowerCase());
+  return i === -1 ? null : i;
+}

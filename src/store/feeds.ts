@@ -1,0 +1,88 @@
+// Reads for the public outputs: one page of a category (or of every category), newest first.
+import { sql, type Kysely } from 'kysely';
+import type { Article, Database } from './schema.ts';
+
+export interface PageCursor {
+  sortAt: Date;
+  articleId: number;
+}
+
+export interface ArticleSourceRow {
+  articleId: number;
+  sourceId: number;
+  title: string;
+  feedUrl: string;
+  siteUrl: string | null;
+}
+
+export interface ArticlePage {
+  articles: Article[];
+  sources: Map<number, ArticleSourceRow[]>;
+  /** Where the next (older) page starts; null on the last page. */
+  next: PageCursor | null;
+}
+
+/** `categoryId` null means every category merged, each article once. */
+export async function readArticlePage(
+  db: Kysely<Database>,
+  categoryId: number | null,
+  limit: number,
+  before: PageCursor | null,
+): Promise<ArticlePage> {
+  let articles: Article[];
+  if (categoryId !== null) {
+    articles = await db
+      .selectFrom('category_articles as ca')
+      .innerJoin('articles', 'articles.id', 'ca.article_id')
+      .selectAll('articles')
+      .where('ca.category_id', '=', categoryId)
+      .$if(before !== null, (q) => q.where(sql<boolean>`(ca.sort_at, ca.article_id) < (${before!.sortAt}, ${before!.articleId})`))
+      .orderBy('ca.sort_at', 'desc')
+      .orderBy('ca.article_id', 'desc')
+      .limit(limit + 1)
+      .execute();
+  } else {
+    articles = await db
+      .selectFrom('articles')
+      .selectAll('articles')
+      .where((eb) => eb.exists(eb.selectFrom('category_articles as ca').select('ca.article_id').whereRef('ca.article_id', '=', 'articles.id')))
+      .$if(before !== null, (q) => q.where(sql<boolean>`(articles.sort_at, articles.id) < (${before!.sortAt}, ${before!.articleId})`))
+      .orderBy('articles.sort_at', 'desc')
+      .orderBy('articles.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+  }
+  const hasMore = articles.length > limit;
+  if (hasMore) articles = articles.slice(0, limit);
+  const last = articles[articles.length - 1];
+  return {
+    articles,
+    sources: await readArticleSources(db, articles.map((a) => a.id)),
+    next: hasMore && last ? { sortAt: last.sort_at, articleId: last.id } : null,
+  };
+}
+
+export async function readArticleSources(db: Kysely<Database>, articleIds: number[]): Promise<Map<number, ArticleSourceRow[]>> {
+  const map = new Map<number, ArticleSourceRow[]>();
+  if (articleIds.length === 0) return map;
+  const rows = await db
+    .selectFrom('article_sources as ars')
+    .innerJoin('sources as s', 's.id', 'ars.source_id')
+    .select([
+      'ars.article_id as articleId',
+      's.id as sourceId',
+      sql<string>`coalesce(s.title, s.feed_title, s.url)`.as('title'),
+      's.url as feedUrl',
+      's.site_url as siteUrl',
+    ])
+    .where('ars.article_id', 'in', articleIds)
+    .orderBy('ars.first_seen_at')
+    .orderBy('s.id')
+    .execute();
+  for (const row of rows) {
+    const list = map.get(row.articleId) ?? [];
+    if (!list.some((r) => r.sourceId === row.sourceId)) list.push(row);
+    map.set(row.articleId, list);
+  }
+  return map;
+}

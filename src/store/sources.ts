@@ -1,0 +1,159 @@
+// Sources as a work queue: claims with expiring leases, poll results, the fetch log.
+import { sql, type Kysely } from 'kysely';
+import type { Database, ScheduleHints, Source, SourceStatus } from './schema.ts';
+
+export interface ClaimOptions {
+  owner: string;
+  now: Date;
+  limit: number;
+  leaseSeconds: number;
+  /** Claim sources whether or not they are due (`npm run poll -- --all`). */
+  ignoreSchedule?: boolean;
+  /** Claim only this source (`--source URL`, poll-now). */
+  sourceId?: number;
+  /** Skip sources fetched at or after this time (one pass of an ignoreSchedule run). */
+  notFetchedSince?: Date;
+}
+
+/**
+ * Claims up to `limit` pollable sources. `FOR UPDATE SKIP LOCKED` keeps concurrent pollers off
+ * each other's rows; the lease keeps them off after commit, and expires so a crashed poller's
+ * claims come back.
+ */
+export async function claimSources(db: Kysely<Database>, options: ClaimOptions): Promise<Source[]> {
+  const { owner, now, limit, leaseSeconds } = options;
+  const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
+  const result = await sql<Source>`
+    UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
+    WHERE id IN (
+      SELECT id FROM sources
+      WHERE deleted_at IS NULL
+        AND status NOT IN ('paused', 'gone')
+        AND (in_config OR added_by_api)
+        AND (lease_until IS NULL OR lease_until < ${now})
+        ${options.ignoreSchedule || options.sourceId !== undefined ? sql`` : sql`AND next_poll_at <= ${now}`}
+        ${options.sourceId !== undefined ? sql`AND id = ${options.sourceId}` : sql``}
+        ${options.notFetchedSince ? sql`AND (last_fetched_at IS NULL OR last_fetched_at < ${options.notFetchedSince})` : sql``}
+      ORDER BY next_poll_at, id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    RETURNING *`.execute(db);
+  return result.rows;
+}
+
+export interface PollRecord {
+  status: SourceStatus;
+  url?: string;
+  etag?: string | null;
+  lastModified?: string | null;
+  bodyHash?: string | null;
+  feedTitle?: string | null;
+  siteUrl?: string | null;
+  fetchedAt: Date;
+  success: boolean;
+  httpStatus: number | null;
+  error: string | null;
+  consecutiveErrors: number;
+  scheduleHints: ScheduleHints;
+  nextPollAt: Date;
+}
+
+/** Stores a poll's outcome and releases the lease, if this poller still holds it. */
+export async function recordPoll(db: Kysely<Database>, sourceId: number, owner: string, record: PollRecord): Promise<void> {
+  await db
+    .updateTable('sources')
+    .set({
+      status: record.status,
+      ...(record.url !== undefined ? { url: record.url } : {}),
+      ...(record.etag !== undefined ? { etag: record.etag } : {}),
+      ...(record.lastModified !== undefined ? { last_modified: record.lastModified } : {}),
+      ...(record.bodyHash !== undefined ? { body_hash: record.bodyHash } : {}),
+      ...(record.feedTitle ? { feed_title: record.feedTitle } : {}),
+      ...(record.siteUrl ? { site_url: record.siteUrl } : {}),
+      last_fetched_at: record.fetchedAt,
+      ...(record.success ? { last_success_at: record.fetchedAt } : {}),
+      last_http_status: record.httpStatus,
+      last_error: record.error,
+      consecutive_errors: record.consecutiveErrors,
+      schedule_hints: JSON.stringify(record.scheduleHints),
+      next_poll_at: record.nextPollAt,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', sourceId)
+    .where('lease_owner', '=', owner)
+    .execute();
+}
+
+/** Gives claims back without polling (shutdown before the fetch started). */
+export async function releaseLeases(db: Kysely<Database>, owner: string, sourceIds: number[]): Promise<void> {
+  if (sourceIds.length === 0) return;
+  await db
+    .updateTable('sources')
+    .set({ lease_owner: null, lease_until: null })
+    .where('lease_owner', '=', owner)
+    .where('id', 'in', sourceIds)
+    .execute();
+}
+
+export interface FetchLogEntry {
+  sourceId: number;
+  startedAt: Date;
+  durationMs: number;
+  url: string;
+  httpStatus: number | null;
+  outcome: string;
+  error: string | null;
+  bytes: number | null;
+  newCount: number;
+  updatedCount: number;
+  duplicateCount: number;
+}
+
+const FETCH_LOG_KEEP = 50;
+
+export async function logFetch(db: Kysely<Database>, entry: FetchLogEntry): Promise<void> {
+  await db
+    .insertInto('fetches')
+    .values({
+      source_id: entry.sourceId,
+      started_at: entry.startedAt,
+      duration_ms: Math.round(entry.durationMs),
+      url: entry.url,
+      http_status: entry.httpStatus,
+      outcome: entry.outcome,
+      error: entry.error,
+      bytes: entry.bytes,
+      new_count: entry.newCount,
+      updated_count: entry.updatedCount,
+      duplicate_count: entry.duplicateCount,
+    })
+    .execute();
+  // Keep the log bounded per source; the newest entries are the useful ones.
+  await db
+    .deleteFrom('fetches')
+    .where('source_id', '=', entry.sourceId)
+    .where(
+      'id',
+      '<',
+      (eb) =>
+        eb
+          .selectFrom('fetches')
+          .select('id')
+          .where('source_id', '=', entry.sourceId)
+          .orderBy('id', 'desc')
+          .offset(FETCH_LOG_KEEP - 1)
+          .limit(1),
+    )
+    .execute();
+}
+
+export function getSourceByUrl(db: Kysely<Database>, url: string): Promise<Source | undefined> {
+  return db
+    .selectFrom('sources')
+    .selectAll()
+    .where((eb) => eb.or([eb('url', '=', url), eb('configured_url', '=', url)]))
+    .executeTakeFirst();
+}
