@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../store/schema.ts';
 import type { Logger } from '../log.ts';
+import { pgTypes } from './pg-types.ts';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -13,17 +14,6 @@ export interface OpenedDatabase {
   /** Closes the pool or the embedded database. Idempotent. */
   close(): Promise<void>;
 }
-
-const INT8_OID = 20;
-
-// pg returns int8 (bigint ids, count(*)) as strings; PGlite returns numbers. Parse them as numbers
-// here so every caller sees one type. Our int8s (ids, counts) stay far below 2^53.
-const pgTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
 
 export interface PostgresOptions {
   max?: number;

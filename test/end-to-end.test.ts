@@ -1,0 +1,133 @@
+// The whole product as users run it: the real entry points in child processes, a real upstream on
+// 127.0.0.1, the category feed read over HTTP. On the embedded database always, and on the
+// Postgres in TEST_DATABASE_URL when set.
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './helpers/databases.ts';
+import { runEntry, startService, type Service } from './helpers/processes.ts';
+import { startUpstream, type Upstream } from './helpers/upstream.ts';
+
+const techRss = readFileSync('test/fixtures/feeds/tech-rss.xml', 'utf8');
+
+const targets = [
+  { name: 'embedded PGlite', postgres: false },
+  ...(TEST_DATABASE_URL ? [{ name: 'Postgres', postgres: true }] : []),
+];
+
+describe.each(targets)('end to end on $name', ({ postgres }) => {
+  let upstream: Upstream;
+  let dir: string;
+  let database: TestDatabase | null = null;
+  let env: Record<string, string>;
+  let service: Service | null = null;
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    upstream.feed('/tech.xml', techRss);
+    dir = await mkdtemp(join(tmpdir(), 'feedrelay-e2e-'));
+    await mkdir(join(dir, 'feeds'));
+    await writeFile(
+      join(dir, 'feeds', 'tech.yaml'),
+      [
+        'slug: tech',
+        'title: Tech fixture',
+        'language: en',
+        'sources:',
+        `  - url: ${upstream.url('/tech.xml')}`,
+        // Loopback but outside the allowlist: refused by the address guard, marked erroring.
+        '  - url: http://127.0.0.2:9/unreachable.xml',
+        '',
+      ].join('\n'),
+    );
+    env = {
+      FEEDS_DIR: join(dir, 'feeds'),
+      ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1',
+      PUBLIC_URL: 'http://feeds.test',
+      FETCH_TIMEOUT: '5s',
+    };
+    if (postgres) {
+      database = await createPostgresDatabase();
+      env.DATABASE_URL = database.url!;
+    } else {
+      env.DATA_DIR = join(dir, 'data');
+    }
+  });
+
+  afterAll(async () => {
+    await service?.stop('SIGKILL');
+    await upstream?.close();
+    await database?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('npm run poll stores the articles and exits 0 even though one upstream fails', async () => {
+    const result = await runEntry('src/entry/poll.ts', ['--all'], env);
+    expect(result.stderr).not.toMatch(/feedrelay: /);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(upstream.url('/tech.xml'));
+    expect(result.stdout).toMatch(/new=3/);
+    expect(result.stdout).toMatch(/polled 2 source\(s\).*3 new.*1 failed/);
+    expect(upstream.hits.get('/tech.xml')?.[0]?.headers['user-agent']).toMatch(/^feedrelay\/\d+\.\d+\.\d+ \(\+http:\/\/feeds\.test\)$/);
+  });
+
+  it('serves /healthz and the category feed over HTTP', async () => {
+    service = await startService({ ...env, POLLING: 'off' });
+    const health = await fetch(`${service.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+
+    const rss = await fetch(`${service.url}/feeds/tech.rss`);
+    expect(rss.status).toBe(200);
+    expect(rss.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
+    const body = await rss.text();
+    expect(body).toContain('Battery breakthrough');
+    expect(body).toContain('Quantum chip reaches new milestone');
+    expect(body).toContain('<atom:link rel="self" type="application/rss+xml" href="http://feeds.test/feeds/tech.rss"/>');
+
+    const atom = await fetch(`${service.url}/feeds/tech.atom`);
+    expect(atom.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    expect(await atom.text()).toContain('<title type="text">Battery breakthrough</title>');
+
+    const json = (await (await fetch(`${service.url}/feeds/tech.json`)).json()) as { version: string; items: unknown[] };
+    expect(json.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(json.items).toHaveLength(3);
+
+    const etag = rss.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]+"$/);
+    const again = await fetch(`${service.url}/feeds/tech.rss`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+
+    const missing = await fetch(`${service.url}/feeds/nope.rss`);
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('nope');
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    expect(await service!.stop('SIGTERM')).toBe(0);
+    expect(service!.output()).toMatch(/SIGTERM received, shutting down/);
+    service = null;
+  });
+});
+
+describe('start-up with bad configuration', () => {
+  it('stops naming the file, line and field of an invalid category file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'feedrelay-badcfg-'));
+    try {
+      await writeFile(join(dir, 'news.yaml'), 'slug: news\ntitle: News\nsources:\n  - url: gopher://example.org/feed\n');
+      const result = await runEntry('src/entry/node.ts', [], { FEEDS_DIR: dir, DATA_DIR: join(dir, 'data'), PORT: '0' });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/news\.yaml:4: sources\[0\]\.url: must be an absolute http:\/\/ or https:\/\/ URL/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops naming the variable of a bad environment value', async () => {
+    const result = await runEntry('src/entry/node.ts', [], { POLL_INTERVAL: 'often' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/POLL_INTERVAL/);
+  });
+});
