@@ -2,6 +2,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { pollDue } from '../poller/run.ts';
+import { pruneArticles } from '../store/retention.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
 
 const TICK_MS = 30_000;
@@ -36,6 +37,10 @@ async function main() {
           if (o.kind === 'error' || o.kind === 'gone') log.warn('poll: source failed', { url: o.url, error: o.error });
         },
       })
+        .then(() => pruneArticles(database.db, new Date(), config.retentionDays))
+        .then((pruned) => {
+          if (pruned > 0) log.info('retention: pruned articles', { pruned, retentionDays: config.retentionDays });
+        })
         .catch((error: unknown) => log.error('poll: cycle failed', { error: String(error) }))
         .finally(() => {
           if (!stop.signal.aborted) timer = setTimeout(tick, TICK_MS);

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { pollDue } from '../poller/run.ts';
 import { outcomeLine, summaryLine } from '../poller/summary.ts';
+import { pruneArticles } from '../store/retention.ts';
 import { getSourceByUrl } from '../store/sources.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
 
@@ -42,6 +43,8 @@ async function main() {
       },
     });
     console.log(summaryLine(summary, performance.now() - started));
+    const pruned = await pruneArticles(database.db, new Date(), config.retentionDays);
+    if (pruned > 0) console.log(`retention: pruned ${pruned} article(s) first seen over ${config.retentionDays} days ago`);
   } finally {
     await database.close();
   }

@@ -6,10 +6,10 @@ import { cacheHints } from '../fetcher/cache-hints.ts';
 import { sha256 } from '../hash.ts';
 import { normalizeFeed } from '../normalize/index.ts';
 import { ParseError, parseFeed } from '../parser/index.ts';
-import { nextPollAt } from '../scheduler/policy.ts';
+import { entryFrequencyInterval, nextPollAt } from '../scheduler/policy.ts';
 import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
-import { logFetch, recordPoll } from '../store/sources.ts';
+import { countRecentEntries, logFetch, recordPoll } from '../store/sources.ts';
 import type { Logger } from '../log.ts';
 
 export interface PollerDeps {
@@ -111,9 +111,16 @@ export async function pollSource(deps: PollerDeps, source: Source): Promise<Poll
     }
   }
 
+  // An interval the operator set wins; otherwise adapt to how often the source publishes.
+  const intervalSeconds =
+    source.interval_seconds ??
+    entryFrequencyInterval(
+      await countRecentEntries(deps.db, source.id, new Date(startedAt.getTime() - 7 * 86_400_000)),
+      deps.defaultIntervalSeconds,
+    );
   const next = nextPollAt({
     now: startedAt,
-    intervalSeconds: source.interval_seconds ?? deps.defaultIntervalSeconds,
+    intervalSeconds,
     ttlSeconds: hints.ttlSeconds,
     maxAgeSeconds: hints.maxAgeSeconds,
     retryAfterSeconds: hints.retryAfterSeconds,

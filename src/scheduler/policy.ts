@@ -54,3 +54,16 @@ export function skipBlockedTime(at: Date, skipHours: number[], skipDays: number[
   }
   return at;
 }
+
+export const ADAPTIVE_MAX_SECONDS = 6 * 3600;
+
+/**
+ * Interval from how often the source publishes (Miniflux's entry-frequency policy): a week divided
+ * by the entries of the last week, never faster than the configured default and never slower than
+ * six hours, so a quiet feed that wakes up is seen the same day.
+ */
+export function entryFrequencyInterval(entriesLastWeek: number, defaultSeconds: number): number {
+  if (entriesLastWeek <= 0) return Math.max(defaultSeconds, ADAPTIVE_MAX_SECONDS);
+  const seconds = (7 * 86_400) / entriesLastWeek;
+  return Math.max(defaultSeconds, Math.min(ADAPTIVE_MAX_SECONDS, Math.round(seconds)));
+}

@@ -61,6 +61,11 @@ export interface PollRecord {
 
 /** Stores a poll's outcome and releases the lease, if this poller still holds it. */
 export async function recordPoll(db: Kysely<Database>, sourceId: number, owner: string, record: PollRecord): Promise<void> {
+  if (record.url !== undefined) {
+    // A permanent redirect onto a URL another source already polls: keep ours, the other wins.
+    const taken = await db.selectFrom('sources').select('id').where('url', '=', record.url).where('id', '!=', sourceId).executeTakeFirst();
+    if (taken) record = { ...record, url: undefined };
+  }
   await db
     .updateTable('sources')
     .set({
@@ -156,4 +161,15 @@ export function getSourceByUrl(db: Kysely<Database>, url: string): Promise<Sourc
     .selectAll()
     .where((eb) => eb.or([eb('url', '=', url), eb('configured_url', '=', url)]))
     .executeTakeFirst();
+}
+
+/** Entries a source carried since `since`: drives the adaptive poll interval. */
+export async function countRecentEntries(db: Kysely<Database>, sourceId: number, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('article_sources')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('source_id', '=', sourceId)
+    .where('first_seen_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return row.n;
 }
