@@ -5,21 +5,44 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import type { Logger } from './log.ts';
-import { feedRoutes } from './routes/feeds.ts';
+import { FeedStateReader, feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
+import { opmlRoutes } from './routes/opml.ts';
+import { RenderCache } from './routes/render-cache.ts';
 import type { Database } from './store/schema.ts';
+
+export interface Compressed {
+  gzip: Uint8Array<ArrayBuffer>;
+  br: Uint8Array<ArrayBuffer>;
+}
 
 export interface AppDeps {
   db: Kysely<Database>;
   config: Pick<Config, 'publicUrl' | 'adminToken'>;
   log: Logger;
   now: () => Date;
+  /** Compresses a render once (Node). Absent on Workers, whose runtime compresses responses. */
+  compress?: (body: Uint8Array) => Compressed;
+  /** How long a feed's content version may be reused before asking the database again. */
+  feedStateTtlMs?: number;
+}
+
+/** What routes receive: the app's dependencies plus the per-app caches. */
+export interface RouteDeps extends AppDeps {
+  renderCache: RenderCache;
+  feedStates: FeedStateReader;
 }
 
 export function createApp(deps: AppDeps): Hono {
+  const routeDeps: RouteDeps = {
+    ...deps,
+    renderCache: new RenderCache(),
+    feedStates: new FeedStateReader(deps.db, deps.feedStateTtlMs ?? 1_000),
+  };
   const app = new Hono();
-  app.route('/healthz', healthRoutes(deps));
-  app.route('/feeds', feedRoutes(deps));
+  app.route('/healthz', healthRoutes(routeDeps));
+  app.route('/feeds', feedRoutes(routeDeps));
+  app.route('/opml', opmlRoutes(routeDeps));
 
   app.notFound((c) => c.json({ error: `not found: ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

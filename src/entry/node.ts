@@ -4,13 +4,14 @@ import { createApp } from '../app.ts';
 import { pollDue } from '../poller/run.ts';
 import { pruneArticles } from '../store/retention.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
+import { compressRender } from './compress.ts';
 
 const TICK_MS = 30_000;
 
 async function main() {
   const booted = await boot(process.env);
   const { config, database, log } = booted;
-  const app = createApp({ db: database.db, config, log, now: () => new Date() });
+  const app = createApp({ db: database.db, config, log, now: () => new Date(), compress: compressRender });
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     log.info(`feedrelay: listening on http://localhost:${info.port}`, {

@@ -86,3 +86,36 @@ export async function readArticleSources(db: Kysely<Database>, articleIds: numbe
   }
   return map;
 }
+
+export interface FeedState {
+  categoryId: number | null;
+  /** Changes whenever anything the feed shows changes, in any process. */
+  version: string;
+  /** The earliest next poll among the feed's pollable sources: nothing new can appear before it. */
+  nextPollAt: Date | null;
+}
+
+/** The version and next planned poll of a category feed (or of `all` when slug is null). */
+export async function readFeedState(db: Kysely<Database>, slug: string | null): Promise<FeedState | undefined> {
+  const pollable = sql<boolean>`s.deleted_at IS NULL AND s.status NOT IN ('paused', 'gone') AND (s.in_config OR s.added_by_api)`;
+  if (slug === null) {
+    const row = await db
+      .selectFrom('categories')
+      .select([
+        sql<string>`coalesce(max(version), 0)::text || ':' || count(*)::text`.as('version'),
+        sql<Date | null>`(SELECT min(s.next_poll_at) FROM sources s WHERE ${pollable})`.as('nextPollAt'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { categoryId: null, version: row.version, nextPollAt: row.nextPollAt };
+  }
+  const row = await db
+    .selectFrom('categories as c')
+    .select([
+      'c.id',
+      sql<string>`c.version::text`.as('version'),
+      sql<Date | null>`(SELECT min(s.next_poll_at) FROM sources s JOIN source_categories sc ON sc.source_id = s.id WHERE sc.category_id = c.id AND ${pollable})`.as('nextPollAt'),
+    ])
+    .where('c.slug', '=', slug)
+    .executeTakeFirst();
+  return row ? { categoryId: row.id, version: `${row.id}:${row.version}`, nextPollAt: row.nextPollAt } : undefined;
+}
