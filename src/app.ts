@@ -5,8 +5,10 @@ import type { Kysely } from 'kysely';
 import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import type { Logger } from './log.ts';
+import { Metrics } from './metrics.ts';
 import { FeedStateReader, feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { opmlRoutes } from './routes/opml.ts';
 import { RenderCache } from './routes/render-cache.ts';
 import type { Database } from './store/schema.ts';
@@ -25,10 +27,13 @@ export interface AppDeps {
   compress?: (body: Uint8Array) => Compressed;
   /** How long a feed's content version may be reused before asking the database again. */
   feedStateTtlMs?: number;
+  /** Shared with the poller in the same process so /metrics shows both. */
+  metrics?: Metrics;
 }
 
 /** What routes receive: the app's dependencies plus the per-app caches. */
 export interface RouteDeps extends AppDeps {
+  metrics: Metrics;
   renderCache: RenderCache;
   feedStates: FeedStateReader;
 }
@@ -36,6 +41,7 @@ export interface RouteDeps extends AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const routeDeps: RouteDeps = {
     ...deps,
+    metrics: deps.metrics ?? new Metrics(),
     renderCache: new RenderCache(),
     feedStates: new FeedStateReader(deps.db, deps.feedStateTtlMs ?? 1_000),
   };
@@ -43,6 +49,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/healthz', healthRoutes(routeDeps));
   app.route('/feeds', feedRoutes(routeDeps));
   app.route('/opml', opmlRoutes(routeDeps));
+  app.route('/metrics', metricsRoutes(routeDeps));
 
   app.notFound((c) => c.json({ error: `not found: ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

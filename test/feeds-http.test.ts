@@ -170,6 +170,18 @@ describe.each(databases)('feeds over HTTP on $name', (factory) => {
     expect(await badCursor.json()).toMatchObject({ error: expect.stringMatching(/^before:/) });
   });
 
+  it('exposes feed requests, 304s, cache hits and source health in /metrics', async () => {
+    const res = await fetch(`${one.url}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? NaN);
+    expect(value(/^feedrelay_feed_requests_total\{format="rss",status="304"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    expect(value(/^feedrelay_feed_requests_total\{format="json",status="200"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^feedrelay_render_cache_total\{result="hit"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+    expect(value(/^feedrelay_sources\{status="ok"\} (\d+)$/m)).toBe(1);
+  });
+
   it('serves OPML listing every category feed', async () => {
     const res = await fetch(`${one.url}/opml`);
     expect(res.status).toBe(200);

@@ -1,6 +1,7 @@
 // Node entry: serves PORT, polls on a timer, shuts down cleanly on SIGTERM/SIGINT.
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
+import { Metrics } from '../metrics.ts';
 import { pollDue } from '../poller/run.ts';
 import { pruneArticles } from '../store/retention.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
@@ -11,7 +12,8 @@ const TICK_MS = 30_000;
 async function main() {
   const booted = await boot(process.env);
   const { config, database, log } = booted;
-  const app = createApp({ db: database.db, config, log, now: () => new Date(), compress: compressRender });
+  const metrics = new Metrics();
+  const app = createApp({ db: database.db, config, log, now: () => new Date(), compress: compressRender, metrics });
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     log.info(`feedrelay: listening on http://localhost:${info.port}`, {
@@ -26,7 +28,7 @@ async function main() {
   let polling: Promise<unknown> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (config.polling) {
-    const deps = pollerDeps(booted);
+    const deps = { ...pollerDeps(booted), metrics };
     const tick = () => {
       polling = pollDue(deps, {
         concurrency: 16,

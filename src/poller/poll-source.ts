@@ -11,6 +11,7 @@ import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
 import { countRecentEntries, logFetch, recordPoll } from '../store/sources.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 
 export interface PollerDeps {
   db: Kysely<Database>;
@@ -22,6 +23,7 @@ export interface PollerDeps {
   log: Logger;
   /** Identifies this poller's leases. */
   owner: string;
+  metrics?: Metrics;
 }
 
 export type PollOutcomeKind = 'new' | 'not-modified' | 'unchanged' | 'error' | 'gone';
@@ -154,6 +156,9 @@ export async function pollSource(deps: PollerDeps, source: Source): Promise<Poll
     updatedCount: counts.updated,
     duplicateCount: counts.duplicate,
   });
+  deps.metrics?.polls.inc({ result: kind });
+  deps.metrics?.fetchDuration.observe(durationMs / 1000);
+  for (const k of ['new', 'updated', 'duplicate'] as const) if (counts[k] > 0) deps.metrics?.articles.inc({ kind: k }, counts[k]);
   return {
     sourceId: source.id,
     url: update.url ?? source.url,

@@ -67,8 +67,15 @@ export function feedRoutes(deps: RouteDeps) {
     const state = await deps.feedStates.get(slug === 'all' ? null : slug);
     if (!state) throw new NotFoundError(`no category with slug "${slug}"`);
     const key = `${slug}.${format}?${limit}&${beforeText ?? ''}`;
-    const rendered = await deps.renderCache.get(key, state.version, () => render(slug, format, limit, beforeText));
-    return respond(c, rendered, format, maxAge(state, deps.now()));
+    let hit = true;
+    const rendered = await deps.renderCache.get(key, state.version, () => {
+      hit = false;
+      return render(slug, format, limit, beforeText);
+    });
+    deps.metrics.renderCache.inc({ result: hit ? 'hit' : 'miss' });
+    const response = respond(c, rendered, format, maxAge(state, deps.now()));
+    deps.metrics.feedRequests.inc({ format, status: String(response.status) });
+    return response;
   });
   return app;
 }

@@ -173,3 +173,14 @@ export async function countRecentEntries(db: Kysely<Database>, sourceId: number,
     .executeTakeFirstOrThrow();
   return row.n;
 }
+
+/** Sources that are not deleted, by status. */
+export async function countSourcesByStatus(db: Kysely<Database>): Promise<Partial<Record<SourceStatus, number>>> {
+  const rows = await db
+    .selectFrom('sources')
+    .select(['status', sql<number>`count(*)::int`.as('n')])
+    .where('deleted_at', 'is', null)
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
