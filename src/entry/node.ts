@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { Metrics } from '../metrics.ts';
-import { pollDue } from '../poller/run.ts';
+import { defaultRunOptions, pollDue } from '../poller/run.ts';
 import { pruneArticles } from '../store/retention.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
 import { compressRender } from './compress.ts';
@@ -31,10 +31,7 @@ async function main() {
     const deps = { ...pollerDeps(booted), metrics };
     const tick = () => {
       polling = pollDue(deps, {
-        concurrency: 16,
-        perHost: 2,
-        batchSize: 50,
-        leaseSeconds: Math.ceil(config.fetchTimeoutMs / 1000) * 3 + 60,
+        ...defaultRunOptions(config.fetchTimeoutMs),
         signal: stop.signal,
         onOutcome: (o) => {
           if (o.kind === 'error' || o.kind === 'gone') log.warn('poll: source failed', { url: o.url, error: o.error });

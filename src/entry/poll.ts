@@ -1,7 +1,7 @@
 // npm run poll [-- --all | --source URL] — polls due sources once and exits. Exits 0 when the poll
 // ran, even if upstreams failed (they are recorded); non-zero only when it could not run.
 import { parseArgs } from 'node:util';
-import { pollDue } from '../poller/run.ts';
+import { defaultRunOptions, pollDue } from '../poller/run.ts';
 import { outcomeLine, summaryLine } from '../poller/summary.ts';
 import { pruneArticles } from '../store/retention.ts';
 import { getSourceByUrl } from '../store/sources.ts';
@@ -27,10 +27,7 @@ async function main() {
     let lastProgress = started;
     let done = 0;
     const summary = await pollDue(pollerDeps(booted), {
-      concurrency: 16,
-      perHost: 2,
-      batchSize: 100,
-      leaseSeconds: Math.ceil(config.fetchTimeoutMs / 1000) * 3 + 60,
+      ...defaultRunOptions(config.fetchTimeoutMs),
       ignoreSchedule: values.all,
       sourceId,
       onOutcome: (outcome) => {
