@@ -11,6 +11,8 @@ export interface RunOptions {
   leaseSeconds: number;
   ignoreSchedule?: boolean;
   sourceId?: number;
+  /** Claim at most this many batches (a Worker invocation takes one); unbounded otherwise. */
+  maxBatches?: number;
   /** Stop claiming and starting polls; polls already running finish. */
   signal?: AbortSignal;
   onOutcome?: (outcome: PollOutcome) => void;
@@ -46,7 +48,7 @@ function hostOf(url: string): string {
 export async function pollDue(deps: PollerDeps, options: RunOptions): Promise<RunSummary> {
   const summary: RunSummary = { polled: 0, failed: 0, outcomes: [] };
   const runStart = deps.now();
-  for (;;) {
+  for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
     if (options.signal?.aborted) break;
     const claimed = await claimSources(deps.db, {
         owner: deps.owner,
