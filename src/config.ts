@@ -1,5 +1,6 @@
 // Typed configuration parsed from an environment record. Pure: the entry files pass
 // `process.env` (Node) or the Workers `env` bindings; nothing here reads a runtime.
+import { AllowlistError, parseAllowlist } from './fetcher/address-guard.ts';
 
 export interface Config {
   databaseUrl: string | null;
@@ -84,6 +85,18 @@ export function parseConfig(env: EnvRecord): Config {
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL', 'must start with postgres:// or postgresql://');
   }
+  const allowPrivateUpstreams = (value(env, 'ALLOW_PRIVATE_UPSTREAMS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  try {
+    parseAllowlist(allowPrivateUpstreams);
+  } catch (error) {
+    if (error instanceof AllowlistError) {
+      throw new ConfigError('ALLOW_PRIVATE_UPSTREAMS', error.message.replace(/^ALLOW_PRIVATE_UPSTREAMS: /, ''));
+    }
+    throw error;
+  }
   const pollingText = (value(env, 'POLLING') ?? 'on').toLowerCase();
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(pollingText)) {
     throw new ConfigError('POLLING', `"${pollingText}" must be on or off`);
@@ -98,10 +111,7 @@ export function parseConfig(env: EnvRecord): Config {
     pollIntervalSeconds: duration(env, 'POLL_INTERVAL', '15m', 60),
     fetchTimeoutMs: duration(env, 'FETCH_TIMEOUT', '20s', 0.1) * 1000,
     fetchMaxBytes: integer(env, 'FETCH_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    allowPrivateUpstreams: (value(env, 'ALLOW_PRIVATE_UPSTREAMS') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
+    allowPrivateUpstreams,
     retentionDays: integer(env, 'RETENTION_DAYS', 90, 1, 36500),
     polling: ['on', 'true', '1'].includes(pollingText),
   };

@@ -48,6 +48,7 @@ describe('parseConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['PUBLIC_URL', 'ftp://x'],
     ['POLLING', 'maybe'],
+    ['ALLOW_PRIVATE_UPSTREAMS', '10.0.0.0/99'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrowError(new RegExp(`^config: ${name}: `));

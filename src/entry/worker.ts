@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { createApp } from '../app.ts';
 import { parseConfig, type Config } from '../config.ts';
+import { urlGuard } from '../fetcher/index.ts';
 import { createLogger } from '../log.ts';
 import type { PollerDeps } from '../poller/poll-source.ts';
 import { pollDue } from '../poller/run.ts';
@@ -53,7 +54,10 @@ function workerPollerDeps(db: Kysely<Database>, config: Config): PollerDeps {
   return {
     db,
     fetcher: {
+      // The Workers runtime cannot reach private networks; the URL guard refuses what the URL alone
+      // shows (address literals, localhost) unless ALLOW_PRIVATE_UPSTREAMS admits it.
       fetch: (input, init) => fetch(input, init),
+      checkUrl: urlGuard(config.allowPrivateUpstreams),
       timeoutMs: config.fetchTimeoutMs,
       maxBytes: config.fetchMaxBytes,
       userAgent: userAgent(config.publicUrl),

@@ -1,6 +1,7 @@
 // Guarded conditional GET of one upstream feed. Web-standard fetch only, so Node and Workers share
 // it; the Node entry hands in a fetch whose connections are checked against the address actually
 // connected to (see fetcher/address-guard.ts).
+import { checkUpstreamUrl, parseAllowlist } from './address-guard.ts';
 
 export interface FetchRequest {
   url: string;
@@ -35,9 +36,12 @@ export type FetchErrorCode =
   | 'too-large'
   | 'http'
   | 'network'
+  | 'dns'
+  | 'tls'
   | 'redirect'
   | 'blocked'
-  | 'scheme';
+  | 'scheme'
+  | 'url';
 
 export class FetchError extends Error {
   override name = 'FetchError';
@@ -45,6 +49,7 @@ export class FetchError extends Error {
     readonly code: FetchErrorCode,
     message: string,
     readonly status: number | null = null,
+    /** The upstream's headers when it answered (Retry-After on 429/503 lives here). */
     readonly headers: Headers | null = null,
   ) {
     super(message);
@@ -54,11 +59,25 @@ export class FetchError extends Error {
 export const MAX_REDIRECTS = 10;
 const ACCEPT =
   'application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1';
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export function checkScheme(url: URL): void {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new FetchError('scheme', `fetcher: only http and https URLs can be fetched, not ${url.protocol}`);
   }
+}
+
+/**
+ * A `checkUrl` for FetcherDeps from ALLOW_PRIVATE_UPSTREAMS entries: refuses, before any request,
+ * what the URL alone shows to be off limits (scheme, address literals, localhost, user:pass@).
+ * Throws AllowlistError on an entry it cannot read.
+ */
+export function urlGuard(allowPrivate: readonly string[]): (url: URL) => void {
+  const allow = parseAllowlist(allowPrivate);
+  return (url) => {
+    const refusal = checkUpstreamUrl(url, allow);
+    if (refusal) throw new FetchError(refusal.code, refusal.message);
+  };
 }
 
 export async function fetchFeed(request: FetchRequest, deps: FetcherDeps): Promise<FetchResult> {
@@ -73,22 +92,30 @@ export async function fetchFeed(request: FetchRequest, deps: FetcherDeps): Promi
     const cause = (error as { cause?: unknown })?.cause;
     if (cause instanceof FetchError) throw cause;
     if (signal.aborted) {
-      throw new FetchError('timeout', `fetcher: no complete answer within ${deps.timeoutMs / 1000}s`);
+      throw new FetchError('timeout', `fetcher: no complete answer within ${deps.timeoutMs / 1000}s (FETCH_TIMEOUT)`);
     }
-    throw new FetchError('network', `fetcher: ${describeNetworkError(error)}`);
+    const { code, words } = describeNetworkError(error);
+    throw new FetchError(code, `fetcher: ${words}`);
   }
 }
 
 async function fetchWithRedirects(request: FetchRequest, deps: FetcherDeps, signal: AbortSignal): Promise<FetchResult> {
-  let url = new URL(request.url);
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new FetchError('url', `fetcher: "${request.url}" is not a URL`);
+  }
+  const requested = url.href;
   let permanent = true;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    // Every hop is checked as if it were the first URL: a redirect is just another request.
     checkScheme(url);
     await deps.checkUrl?.(url);
     const headers: Record<string, string> = {
       accept: ACCEPT,
       'user-agent': deps.userAgent,
-      'accept-encoding': 'gzip, br',
+      'accept-encoding': 'gzip, deflate, br',
     };
     // Validators belong to the stored URL; a redirect target gets an unconditional request.
     if (hop === 0) {
@@ -96,23 +123,19 @@ async function fetchWithRedirects(request: FetchRequest, deps: FetcherDeps, sign
       if (request.lastModified) headers['if-modified-since'] = request.lastModified;
     }
     const response = await deps.fetch(url.href, { headers, redirect: 'manual', signal });
-    if ([301, 302, 303, 307, 308].includes(response.status)) {
+    if (REDIRECTS.has(response.status)) {
       await response.body?.cancel();
-      const location = response.headers.get('location');
-      if (!location) throw new FetchError('redirect', `fetcher: HTTP ${response.status} without a Location header`, response.status);
-      const next = new URL(location, url);
-      if (url.protocol === 'https:' && next.protocol === 'http:') {
-        throw new FetchError('redirect', `fetcher: refused a redirect from https to http (${next.href})`, response.status);
-      }
+      url = redirectTarget(url, response.status, response.headers.get('location'));
       permanent &&= response.status === 301 || response.status === 308;
-      url = next;
       continue;
     }
     const common = {
       url: url.href,
       status: response.status,
       headers: response.headers,
-      permanentUrl: permanent && url.href !== request.url ? url.href : null,
+      // Only a URL that has just answered through the guarded fetch can become the stored URL,
+      // so a permanent redirect into the private network never gets this far.
+      permanentUrl: permanent && url.href !== requested ? url.href : null,
     };
     if (response.status === 304) {
       await response.body?.cancel();
@@ -120,21 +143,56 @@ async function fetchWithRedirects(request: FetchRequest, deps: FetcherDeps, sign
     }
     if (response.status < 200 || response.status > 299) {
       await response.body?.cancel();
-      throw new FetchError('http', `fetcher: upstream answered HTTP ${response.status}`, response.status, response.headers);
+      throw new FetchError('http', `fetcher: upstream answered HTTP ${response.status}${statusWords(response.status)}`, response.status, response.headers);
     }
     const body = await readCapped(response, deps.maxBytes);
     return { ...common, kind: 'ok', body, contentType: response.headers.get('content-type') };
   }
-  throw new FetchError('redirect', `fetcher: more than ${MAX_REDIRECTS} redirects`);
+  throw new FetchError('redirect', `fetcher: more than ${MAX_REDIRECTS} redirects (last to ${url.href})`);
+}
+
+/** Where a 3xx points, refusing what may never be followed. Exported for tests. */
+export function redirectTarget(from: URL, status: number, location: string | null): URL {
+  if (!location) throw new FetchError('redirect', `fetcher: HTTP ${status} redirect without a Location header`, status);
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch {
+    throw new FetchError('redirect', `fetcher: HTTP ${status} redirect to an unreadable Location (${location.slice(0, 200)})`, status);
+  }
+  if (from.protocol === 'https:' && next.protocol === 'http:') {
+    throw new FetchError('redirect', `fetcher: refused a redirect from https to http (${next.href})`, status);
+  }
+  return next;
+}
+
+function statusWords(status: number): string {
+  switch (status) {
+    case 401:
+    case 403:
+      return ' (access denied)';
+    case 404:
+      return ' (not found)';
+    case 410:
+      return ' (gone)';
+    case 429:
+      return ' (too many requests)';
+    case 503:
+      return ' (unavailable)';
+    default:
+      return '';
+  }
 }
 
 /** Reads the (already decompressed) body, aborting as soon as it passes `maxBytes`. */
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+  // Content-Length counts the encoded bytes; when there is no encoding it is the body size, and
+  // a declared size over the cap needs no reading to refuse (however short the body really is).
   const declared = Number(response.headers.get('content-length'));
   const encoded = response.headers.get('content-encoding');
-  if (!encoded && Number.isFinite(declared) && declared > maxBytes) {
+  if ((!encoded || encoded.trim().toLowerCase() === 'identity') && Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    throw new FetchError('too-large', `fetcher: body of ${declared} bytes exceeds the ${maxBytes}-byte limit`);
+    throw new FetchError('too-large', `fetcher: body of ${declared} bytes exceeds the ${maxBytes}-byte limit (FETCH_MAX_BYTES)`);
   }
   if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
@@ -145,8 +203,9 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
-      throw new FetchError('too-large', `fetcher: body exceeds the ${maxBytes}-byte limit`);
+      // Cancelling tears the connection (and any decompressor) down: nothing more is read.
+      await reader.cancel().catch(() => undefined);
+      throw new FetchError('too-large', `fetcher: body exceeds the ${maxBytes}-byte limit (FETCH_MAX_BYTES) after decompression`);
     }
     chunks.push(value);
   }
@@ -159,26 +218,65 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
   return body;
 }
 
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code;
+interface ErrorDetail {
+  code?: string;
+  message?: string;
+  hostname?: string;
+  cause?: unknown;
+}
+
+/** Turns what fetch threw (TypeError "fetch failed" wrapping a system error, usually) into words. */
+function describeNetworkError(error: unknown): { code: FetchErrorCode; words: string } {
+  // The useful part is a few causes deep: TypeError → undici SocketError → system error.
+  let detail: ErrorDetail | undefined;
+  for (let e = error as ErrorDetail | undefined, depth = 0; e && depth < 4; e = e.cause as ErrorDetail | undefined, depth++) {
+    if (typeof e.code === 'string') {
+      detail = e;
+      break;
+    }
+  }
+  const code = detail?.code ?? '';
+  const host = detail?.hostname ? `${detail.hostname} ` : 'the host name ';
   switch (code) {
     case 'ENOTFOUND':
+    case 'EAI_NONAME':
+    case 'EAI_NODATA':
+      return { code: 'dns', words: `${host}does not resolve (DNS: no such host)` };
     case 'EAI_AGAIN':
-      return 'the host name does not resolve (DNS)';
+      return { code: 'dns', words: `DNS lookup of ${host}failed temporarily` };
     case 'ECONNREFUSED':
-      return 'the upstream refused the connection';
+      return { code: 'network', words: 'the upstream refused the connection (nothing listening on that port)' };
     case 'ECONNRESET':
-      return 'the upstream reset the connection';
+      return { code: 'network', words: 'the upstream reset the connection' };
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return { code: 'network', words: 'the upstream closed the connection before the answer was complete' };
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return { code: 'timeout', words: 'could not connect to the upstream in time' };
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return 'the upstream is unreachable';
-    case 'CERT_HAS_EXPIRED':
+      return { code: 'network', words: 'the upstream is unreachable' };
+    case 'UND_ERR_HEADERS_OVERFLOW':
+      return { code: 'network', words: "the upstream's response headers are too large" };
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return { code: 'tls', words: `TLS: the upstream's certificate is self-signed (${code})` };
+    case 'CERT_HAS_EXPIRED':
+      return { code: 'tls', words: `TLS: the upstream's certificate has expired (${code})` };
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `TLS certificate problem (${code})`;
+      return { code: 'tls', words: `TLS: the upstream's certificate is not valid for this host name (${code})` };
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      return { code: 'tls', words: `TLS: the upstream's certificate is issued by an unknown authority or its chain is incomplete (${code})` };
   }
-  if (cause?.message) return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  if (/CERT|SSL|TLS/.test(code) || code === 'EPROTO') {
+    return { code: 'tls', words: `TLS handshake failed (${code}${detail?.message ? `: ${detail.message}` : ''})` };
+  }
+  if (code.startsWith('HPE_')) return { code: 'network', words: `the upstream sent a malformed HTTP response (${code})` };
+  if (code.startsWith('Z_') || code.startsWith('ERR__ERROR_FORMAT') || code === 'ERR_BROTLI_DECOMPRESSION_FAILED') {
+    return { code: 'network', words: `the upstream's compressed body is corrupt (${code})` };
+  }
+  const message = detail?.message ?? (error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+  return { code: 'network', words: code ? `${message} (${code})` : message };
 }
