@@ -139,7 +139,17 @@ async function findSameStory(tx: Tx, entry: NormalizedEntry): Promise<number | n
   return null;
 }
 
+// Upstream clocks drift a little; a date further ahead than this is a mistake (year 9999), and
+// would pin the feed's `updated` and the item's place forever. It becomes the first-seen time.
+const FUTURE_TOLERANCE_MS = 86_400_000;
+
+function notFuture(date: Date | null, now: Date): Date | null {
+  return date && date.getTime() > now.getTime() + FUTURE_TOLERANCE_MS ? now : date;
+}
+
 function articleColumns(entry: NormalizedEntry, now: Date) {
+  const published = notFuture(entry.publishedAt, now);
+  const updated = notFuture(entry.updatedAt, now);
   return {
     url: entry.link,
     title: entry.title,
@@ -149,8 +159,8 @@ function articleColumns(entry: NormalizedEntry, now: Date) {
     tags: JSON.stringify(entry.tags),
     enclosures: JSON.stringify(entry.enclosures),
     image_url: entry.imageUrl,
-    published_at: entry.publishedAt ?? now,
-    updated_at: entry.updatedAt ?? entry.publishedAt ?? now,
+    published_at: published ?? now,
+    updated_at: updated ?? published ?? now,
     changed_at: now,
   };
 }
@@ -161,7 +171,7 @@ async function insertArticle(
   entry: NormalizedEntry,
   { now, newId }: IngestOptions,
 ): Promise<{ id: number; inserted: boolean }> {
-  const published = entry.publishedAt ?? now;
+  const published = notFuture(entry.publishedAt, now) ?? now;
   const row = await tx
     .insertInto('articles')
     .values({
