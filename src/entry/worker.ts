@@ -94,7 +94,7 @@ export default {
         perHost: 2,
         batchSize: WORKER_BATCH,
         leaseSeconds: Math.ceil(config.fetchTimeoutMs / 1000) * 3 + 60,
-        maxBatches: 1,
+        maxSources: WORKER_BATCH,
       });
       const pruned = await pruneArticles(db, new Date(), config.retentionDays);
       log.info('poll: scheduled run done', { polled: summary.polled, failed: summary.failed, pruned });

@@ -1,5 +1,6 @@
 // Claims due sources from the database queue and polls them with a global concurrency limit and a
-// per-host limit, so one slow host cannot starve the rest and no host gets a burst from us.
+// per-host limit, so one slow host cannot starve the rest and no host gets a burst from us. Claims
+// are made as slots free up, not batch by batch, so one slow upstream never holds back the queue.
 import { claimSources, releaseLeases } from '../store/sources.ts';
 import type { Source } from '../store/schema.ts';
 import { pollSource, type PollerDeps, type PollOutcome } from './poll-source.ts';
@@ -7,13 +8,14 @@ import { pollSource, type PollerDeps, type PollOutcome } from './poll-source.ts'
 export interface RunOptions {
   concurrency: number;
   perHost: number;
+  /** Most sources claimed by one query. */
   batchSize: number;
   leaseSeconds: number;
   ignoreSchedule?: boolean;
   sourceId?: number;
-  /** Claim at most this many batches (a Worker invocation takes one); unbounded otherwise. */
-  maxBatches?: number;
-  /** Stop claiming and starting polls; polls already running finish. */
+  /** Claim at most this many sources in the whole run (a Worker invocation's budget). */
+  maxSources?: number;
+  /** Stop claiming and starting polls; polls already running finish, unstarted claims go back. */
   signal?: AbortSignal;
   onOutcome?: (outcome: PollOutcome) => void;
 }
@@ -44,69 +46,79 @@ function hostOf(url: string): string {
   }
 }
 
-/** Polls claimed batches until nothing is due (or, with ignoreSchedule, each source once). */
+/** Polls due sources until none is left (with ignoreSchedule: each source once). */
 export async function pollDue(deps: PollerDeps, options: RunOptions): Promise<RunSummary> {
   const summary: RunSummary = { polled: 0, failed: 0, outcomes: [] };
   const runStart = deps.now();
-  for (let batch = 0; batch < (options.maxBatches ?? Infinity); batch++) {
-    if (options.signal?.aborted) break;
-    const claimed = await claimSources(deps.db, {
+  const waiting: Source[] = [];
+  const perHost = new Map<string, number>();
+  const running = new Set<Promise<void>>();
+  let claimedTotal = 0;
+  let exhausted = false;
+
+  const report = (outcome: PollOutcome) => {
+    summary.polled++;
+    if (outcome.kind === 'error' || outcome.kind === 'gone') summary.failed++;
+    summary.outcomes.push(outcome);
+    options.onOutcome?.(outcome);
+  };
+
+  const start = (source: Source) => {
+    const host = hostOf(source.url);
+    perHost.set(host, (perHost.get(host) ?? 0) + 1);
+    const task = pollSource(deps, source)
+      .then(report, (error: unknown) => {
+        deps.log.error('poller: poll failed to record', { source: source.url, error: String(error) });
+      })
+      .finally(() => {
+        perHost.set(host, (perHost.get(host) ?? 1) - 1);
+        running.delete(task);
+      });
+    running.add(task);
+  };
+
+  const startStartable = () => {
+    for (let i = 0; i < waiting.length && running.size < options.concurrency; ) {
+      const source = waiting[i]!;
+      if ((perHost.get(hostOf(source.url)) ?? 0) < options.perHost) {
+        waiting.splice(i, 1);
+        start(source);
+      } else {
+        i++;
+      }
+    }
+  };
+
+  for (;;) {
+    if (options.signal?.aborted) {
+      await releaseLeases(deps.db, deps.owner, waiting.splice(0).map((s) => s.id));
+      break;
+    }
+    const budget = (options.maxSources ?? Infinity) - claimedTotal;
+    // Claim only what free slots can start soon; claimed-but-waiting sources hold leases.
+    const want = Math.min(options.batchSize, options.concurrency - running.size - waiting.length, budget);
+    if (!exhausted && want > 0) {
+      const claimed = await claimSources(deps.db, {
         owner: deps.owner,
         now: deps.now(),
-        limit: options.batchSize,
+        limit: want,
         leaseSeconds: options.leaseSeconds,
         ignoreSchedule: options.ignoreSchedule,
         sourceId: options.sourceId,
         // Ignoring schedules, a polled source would be claimable again at once: once per run.
         notFetchedSince: options.ignoreSchedule ? runStart : undefined,
       });
-    if (claimed.length === 0) break;
-    await runBatch(deps, claimed, options, (outcome) => {
-      summary.polled++;
-      if (outcome.kind === 'error' || outcome.kind === 'gone') summary.failed++;
-      summary.outcomes.push(outcome);
-      options.onOutcome?.(outcome);
-    });
-    if (options.sourceId !== undefined) break;
-  }
-  return summary;
-}
-
-async function runBatch(
-  deps: PollerDeps,
-  sources: Source[],
-  options: RunOptions,
-  report: (outcome: PollOutcome) => void,
-): Promise<void> {
-  const waiting = [...sources];
-  const perHost = new Map<string, number>();
-  const running = new Set<Promise<void>>();
-
-  const startable = (): Source | undefined => {
-    const index = waiting.findIndex((s) => (perHost.get(hostOf(s.url)) ?? 0) < options.perHost);
-    return index === -1 ? undefined : waiting.splice(index, 1)[0];
-  };
-
-  while (waiting.length > 0 || running.size > 0) {
-    if (options.signal?.aborted && waiting.length > 0) {
-      await releaseLeases(deps.db, deps.owner, waiting.splice(0).map((s) => s.id));
+      claimedTotal += claimed.length;
+      if (claimed.length < want || options.sourceId !== undefined) exhausted = true;
+      waiting.push(...claimed);
     }
-    let next: Source | undefined;
-    while (running.size < options.concurrency && (next = startable())) {
-      const source = next;
-      const host = hostOf(source.url);
-      perHost.set(host, (perHost.get(host) ?? 0) + 1);
-      const task = pollSource(deps, source)
-        .then(report, (error: unknown) => {
-          deps.log.error('poller: poll failed to record', { source: source.url, error: String(error) });
-        })
-        .finally(() => {
-          perHost.set(host, (perHost.get(host) ?? 1) - 1);
-          running.delete(task);
-        });
-      running.add(task);
+    startStartable();
+    if (running.size === 0) {
+      if (waiting.length === 0 && (exhausted || budget <= 0)) break;
+      continue;
     }
-    if (running.size === 0) break;
     await Promise.race(running);
   }
+  await Promise.all(running);
+  return summary;
 }
