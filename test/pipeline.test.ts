@@ -63,7 +63,7 @@ describe.each(databases)('pipeline on $name', (factory) => {
     const quantum = page.articles.find((a) => a.title.startsWith('Quantum'))!;
     // Relative link resolved against the channel link, tracking parameter dropped from the key.
     expect(quantum.url).toBe('http://fixture.test/tech/quantum-chip?utm_source=rss');
-    expect(quantum.canonical_url).toBe('http://fixture.test/tech/quantum-chip');
+    expect(quantum.canonical_url).toBe('https://fixture.test/tech/quantum-chip');
     expect(quantum.content_html).not.toMatch(/script|javascript/i);
     expect(quantum.published_at.toISOString()).toBe('2026-11-02T00:00:00.000Z');
     // Both upstreams are listed as sources, the first carrier first.

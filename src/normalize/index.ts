@@ -1,23 +1,30 @@
 // Raw feed → normalized entries: plain-text titles, absolute URLs, UTC dates, sanitized content and
-// the identity hashes dedup relies on.
+// the identity hashes dedup relies on (identity.ts explains them).
+//
+// Relative URLs in an entry resolve against, in order: the entry's xml:base, the feed's xml:base
+// (each resolved against the document's URL, as XML Base says), the feed's link (its home page:
+// many feeds are served from a CDN or FeedBurner while their relative links mean the site), and
+// the URL the document was fetched from.
 import { sha256 } from '../hash.ts';
 import type { RawEntry, RawFeed } from '../parser/index.ts';
 import type { EnclosureRecord } from '../store/schema.ts';
-import { parseDate } from './dates.ts';
+import { dateContextFor, parseDate, type DateContext } from './dates.ts';
+import { fingerprintOf, uniqueIdentities, usableGuid } from './identity.ts';
 import { sanitizeContent } from './sanitize.ts';
-import { plainText, stripForbiddenChars } from './text.ts';
+import { cutCodeUnits, htmlToText, plainText, stripForbiddenChars, truncateText } from './text.ts';
 import { absoluteUrl, canonicalUrl } from './urls.ts';
 
 export interface NormalizedEntry {
-  /** Identity inside its source: guid → link → title+content, made unique within the feed. */
+  /** Identity inside its source, stable across polls (identity.ts). */
   entryHash: string;
   guid: string | null;
   link: string | null;
   canonicalUrl: string | null;
+  /** Null when the link names no single story (shared by several entries, or the home page). */
   urlHash: string | null;
   /** Cross-source near-duplicate key; null when title or text is too short to be distinctive. */
   fingerprint: string | null;
-  /** Changes when anything we republish changes: an edit upstream. */
+  /** Changes exactly when something we republish changes (an edit upstream). */
   contentHash: string;
   title: string;
   contentHtml: string | null;
@@ -33,125 +40,163 @@ export interface NormalizedEntry {
 export interface NormalizedFeed {
   title: string | null;
   siteUrl: string | null;
+  /** A BCP 47 tag (`zh-CN`), or null when the upstream gave none or garbage. */
   language: string | null;
   entries: NormalizedEntry[];
 }
 
-const MIN_FINGERPRINT_TITLE = 8;
-const MIN_FINGERPRINT_TEXT = 40;
-const FINGERPRINT_TEXT_CHARS = 200;
-
-// Case, width, punctuation and whitespace differences between republishers do not make a new story.
-function fingerprintText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}\s]+/gu, '');
-}
-
-function fingerprintOf(title: string, contentText: string | null): string | null {
-  const t = fingerprintText(title);
-  const c = fingerprintText(contentText ?? '').slice(0, FINGERPRINT_TEXT_CHARS);
-  if (t.length < MIN_FINGERPRINT_TITLE || c.length < MIN_FINGERPRINT_TEXT) return null;
-  return sha256(`${t}\n${c}`);
-}
-
-function baseIdentity(entry: RawEntry, link: string | null, title: string, content: string | null): string {
-  if (entry.guid) return `guid:${entry.guid.trim()}`;
-  if (link) return `link:${link}`;
-  return `text:${sha256(`${title}\n${content ?? ''}`)}`;
-}
+// Output bounds: titles and names are for display; nothing legitimate is longer.
+const MAX_TITLE = 500;
+const MAX_AUTHOR = 200;
+const MAX_TAG = 100;
+const MAX_TAGS = 50;
+const TITLE_FROM_TEXT = 80;
+const MAX_GUID = 2048;
+const MAX_ENCLOSURES = 20;
 
 interface Draft {
-  raw: RawEntry;
   entry: Omit<NormalizedEntry, 'entryHash' | 'contentHash'>;
-  identity: string;
+  guid: string | null;
+  text: string | null;
 }
 
 export function normalizeFeed(raw: RawFeed, responseUrl: string): NormalizedFeed {
-  const feedBase = absoluteUrl(raw.base, responseUrl) ?? responseUrl;
-  const siteUrl = absoluteUrl(raw.link, feedBase);
-  const drafts: Draft[] = raw.entries.map((rawEntry) => {
-    const base = absoluteUrl(rawEntry.base, feedBase) ?? siteUrl ?? feedBase;
-    const link = absoluteUrl(rawEntry.link, base) ?? (rawEntry.guid ? absoluteUrlIfLink(rawEntry.guid) : null);
-    const contentHtml = sanitizeContent(stripForbiddenOrNull(rawEntry.contentHtml), base);
-    const summaryHtml = sanitizeContent(stripForbiddenOrNull(rawEntry.summary), base);
-    const contentText = plainText(contentHtml ?? summaryHtml);
-    const title = plainText(rawEntry.title) ?? truncate(contentText, 80) ?? link ?? 'Untitled';
-    const canonical = canonicalUrl(link);
-    const enclosures = rawEntry.enclosures
-      .map((e) => ({ url: absoluteUrl(e.url, base), type: e.type?.trim() || null, length: e.length }))
-      .filter((e): e is EnclosureRecord => e.url !== null);
-    const entry = {
-      guid: rawEntry.guid ? stripForbiddenChars(rawEntry.guid.trim()) : null,
+  const xmlBase = absoluteUrl(raw.base, responseUrl);
+  const siteUrl = absoluteUrl(raw.link, xmlBase, responseUrl);
+  const language = languageTag(raw.language);
+  const sample = [raw.title, ...raw.entries.slice(0, 5).map((e) => e.title)].join(' ').slice(0, 4096);
+  const dates = dateContextFor(language, sample);
+  const feedUrls = [responseUrl, siteUrl, xmlBase];
+  const drafts = raw.entries.map((rawEntry) => draftOf(rawEntry, { xmlBase, siteUrl, responseUrl, dates, feedUrls }));
+  withoutSharedLinks(drafts, siteUrl);
+  const identities = uniqueIdentities(
+    drafts.map((d) => ({ guid: d.guid, canonicalLink: d.entry.canonicalUrl, title: d.entry.title, text: d.text })),
+  );
+  const entries: NormalizedEntry[] = [];
+  drafts.forEach((d, i) => {
+    const identity = identities[i];
+    if (identity === null || identity === undefined) return; // a repeat inside one document
+    entries.push({ ...d.entry, entryHash: sha256(identity), contentHash: contentHashOf(d.entry) });
+  });
+  return { title: clip(plainText(raw.title), MAX_TITLE), siteUrl, language, entries };
+}
+
+interface FeedContext {
+  xmlBase: string | null;
+  siteUrl: string | null;
+  responseUrl: string;
+  dates: DateContext;
+  feedUrls: (string | null)[];
+}
+
+function draftOf(rawEntry: RawEntry, feed: FeedContext): Draft {
+  // The parser has already combined the entry's xml:base with the feed's; what is left relative is
+  // relative to the document.
+  const entryBase = absoluteUrl(rawEntry.base, feed.responseUrl);
+  const base = entryBase ?? feed.xmlBase ?? feed.siteUrl ?? feed.responseUrl;
+  const guidText = rawEntry.guid === null ? null : cutCodeUnits(stripForbiddenChars(rawEntry.guid).trim(), MAX_GUID) || null;
+  const link = absoluteUrl(rawEntry.link, base) ?? (guidText && /^https?:\/\//i.test(guidText) ? absoluteUrl(guidText) : null);
+  const contentHtml = sanitizeContent(rawEntry.contentHtml, base);
+  const summaryHtml = sanitizeContent(rawEntry.summary, base);
+  const text = htmlToText(contentHtml ?? summaryHtml);
+  const title = clip(plainText(rawEntry.title), MAX_TITLE) ?? (text ? truncateText(text, TITLE_FROM_TEXT) : null) ?? link ?? 'Untitled';
+  const canonical = canonicalUrl(link);
+  return {
+    guid: usableGuid(guidText, feed.feedUrls),
+    text,
+    entry: {
+      guid: guidText,
       link,
       canonicalUrl: canonical,
       urlHash: canonical ? sha256(canonical) : null,
-      fingerprint: fingerprintOf(title, contentText),
+      fingerprint: fingerprintOf(title, text),
       title,
       contentHtml: contentHtml ?? summaryHtml,
-      summary: contentHtml && summaryHtml ? summaryHtml : null,
-      author: plainText(rawEntry.author),
-      tags: [...new Set(rawEntry.categories.map(plainText).filter((t): t is string => t !== null))],
-      enclosures,
+      // A summary is worth republishing only next to a body it differs from.
+      summary: contentHtml && summaryHtml && summaryHtml !== contentHtml ? summaryHtml : null,
+      author: clip(authorName(rawEntry.author), MAX_AUTHOR),
+      tags: tagsOf(rawEntry.categories),
+      enclosures: enclosuresOf(rawEntry, base),
       imageUrl: absoluteUrl(rawEntry.image, base),
-      publishedAt: parseDate(rawEntry.published) ?? parseDate(rawEntry.updated),
-      updatedAt: parseDate(rawEntry.updated),
-    };
-    return { raw: rawEntry, entry, identity: baseIdentity(rawEntry, link, title, entry.contentHtml) };
-  });
-  return {
-    title: plainText(raw.title),
-    siteUrl,
-    language: raw.language?.trim() || null,
-    entries: withUniqueIdentities(withoutSharedLinks(drafts, siteUrl)),
+      publishedAt: parseDate(rawEntry.published, feed.dates) ?? parseDate(rawEntry.updated, feed.dates),
+      updatedAt: parseDate(rawEntry.updated, feed.dates),
+    },
   };
 }
 
 // A link shared by several entries of one feed (often the site's home page) names no single story,
 // so it cannot be a cross-source identity.
-function withoutSharedLinks(drafts: Draft[], siteUrl: string | null): Draft[] {
+function withoutSharedLinks(drafts: Draft[], siteUrl: string | null): void {
   const counts = new Map<string, number>();
   for (const d of drafts) if (d.entry.urlHash) counts.set(d.entry.urlHash, (counts.get(d.entry.urlHash) ?? 0) + 1);
-  const home = siteUrl ? canonicalUrl(siteUrl) : null;
+  const home = canonicalUrl(siteUrl);
   for (const d of drafts) {
     const hash = d.entry.urlHash;
     if (hash && ((counts.get(hash) ?? 0) > 1 || d.entry.canonicalUrl === home)) d.entry.urlHash = null;
   }
-  return drafts;
 }
 
-// Some upstreams reuse one guid (or one link) for every item. When an identity repeats inside one
-// feed, each colliding entry is told apart by its link, then by its title and content.
-function withUniqueIdentities(drafts: Draft[]): NormalizedEntry[] {
-  const counts = new Map<string, number>();
-  for (const d of drafts) counts.set(d.identity, (counts.get(d.identity) ?? 0) + 1);
+function contentHashOf(e: Draft['entry']): string {
+  return sha256(
+    JSON.stringify([
+      e.title, e.link, e.contentHtml, e.summary, e.author, e.tags, e.enclosures, e.imageUrl,
+      e.publishedAt?.getTime() ?? null, e.updatedAt?.getTime() ?? null,
+    ]),
+  );
+}
+
+// Authors and categories get the title rule (text.ts) although the parser calls them text:
+// WordPress and others entity-escape them inside CDATA (`News &amp; Events`), and a reader shows
+// them decoded. RSS's `email (Name)` and `Name <email>` become the name: republishing addresses
+// feeds spam harvesters and readers show the name anyway.
+function authorName(value: string | null): string | null {
+  const text = plainText(value);
+  if (text === null) return null;
+  const paren = /^[^\s@()]+@[^\s@()]+\s*\((.+)\)$/.exec(text);
+  if (paren) return paren[1]!.trim() || null;
+  const angle = /^(.+?)\s*<[^\s@<>]+@[^\s@<>]+>$/.exec(text);
+  if (angle) return angle[1]!.replace(/^"(.*)"$/, '$1').trim() || null;
+  return text;
+}
+
+function tagsOf(categories: string[]): string[] {
   const seen = new Set<string>();
-  const out: NormalizedEntry[] = [];
-  for (const d of drafts) {
-    let identity = d.identity;
-    if ((counts.get(identity) ?? 0) > 1) {
-      identity = `${identity}\nlink:${d.entry.link ?? ''}\ntext:${sha256(`${d.entry.title}\n${d.entry.contentHtml ?? ''}`)}`;
-    }
-    const entryHash = sha256(identity);
-    if (seen.has(entryHash)) continue; // a byte-identical repeat inside one document
-    seen.add(entryHash);
-    const e = d.entry;
-    const contentHash = sha256(
-      JSON.stringify([e.title, e.link, e.contentHtml, e.summary, e.author, e.tags, e.enclosures, e.imageUrl, e.publishedAt?.getTime() ?? null, e.updatedAt?.getTime() ?? null]),
-    );
-    out.push({ ...e, entryHash, contentHash });
+  const tags: string[] = [];
+  for (const category of categories) {
+    const tag = clip(plainText(category), MAX_TAG);
+    if (tag === null) continue;
+    const key = tag.normalize('NFKC').toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    tags.push(tag);
+    if (tags.length === MAX_TAGS) break;
+  }
+  return tags;
+}
+
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+
+function enclosuresOf(rawEntry: RawEntry, base: string): EnclosureRecord[] {
+  const seen = new Set<string>();
+  const out: EnclosureRecord[] = [];
+  for (const e of rawEntry.enclosures) {
+    const url = absoluteUrl(e.url, base);
+    if (url === null || seen.has(url)) continue;
+    seen.add(url);
+    const type = e.type?.split(';')[0]?.trim().toLowerCase() ?? '';
+    const length = e.length !== null && Number.isSafeInteger(e.length) && e.length > 0 ? e.length : null;
+    out.push({ url, type: MIME_TYPE.test(type) ? type : null, length });
+    if (out.length === MAX_ENCLOSURES) break;
   }
   return out;
 }
 
-function absoluteUrlIfLink(guid: string): string | null {
-  return /^https?:\/\//i.test(guid.trim()) ? absoluteUrl(guid) : null;
+// `zh_CN` → `zh-CN`; anything that is not a plausible BCP 47 tag → null.
+function languageTag(value: string | null): string | null {
+  const tag = value?.trim().replace(/_/g, '-') ?? '';
+  return /^[a-z]{2,8}(?:-[a-z0-9]{1,8})*$/i.test(tag) ? tag : null;
 }
 
-function stripForbiddenOrNull(value: string | null): string | null {
-  return value === null ? null : stripForbiddenChars(value);
-}
-
-function truncate(text: string | null, max: number): string | null {
-  if (!text) return null;
-  const chars = [...text];
-  return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
+function clip(text: string | null, max: number): string | null {
+  return text === null ? null : truncateText(text, max);
 }

@@ -1,109 +1,137 @@
-// Upstream HTML is hostile. A strict allowlist through sanitize-html (well kept; ≥ 2.17.4 for
-// CVE-2026-44990), with our own fixes for what it leaves (see ../../docs/architecture.md):
-// URL schemes are re-checked after removing the invisible characters browsers and other
-// aggregators ignore, and target=_blank links get rel="noopener noreferrer".
+// Upstream HTML is hostile. sanitize-html (≥ 2.17.4 for CVE-2026-44990) with the strict policy of
+// sanitize-policy.ts, wrapped so that the result is
+//   - idempotent: sanitize-html alone is not on some malformed input (`<p>abc<iframe//src=…>def`),
+//     because its output can parse differently from its input. We re-run it until the output is a
+//     fixpoint (sanitizing it changes nothing), at most MAX_PASSES times; input that never settles
+//     is republished as escaped plain text. A fixpoint also proves the output holds nothing the
+//     policy would remove, as htmlparser2 reads it;
+//   - bounded in time: htmlparser2 keeps open elements in an array it shifts and unshifts, so one
+//     tag costs O(depth) and deep nesting costs O(n·depth). Parsing is abandoned past
+//     MAX_PARSE_DEPTH open elements (the content is then republished as plain text); tags nested
+//     deeper than NESTING_LIMIT are dropped (their text kept); content longer than
+//     MAX_CONTENT_CHARS is cut at a tag boundary and ends with TRUNCATION_MARK;
+//   - valid XML text: characters XML 1.0 forbids are removed before and after.
+// Every `<` in the output opens an allowed tag, every attribute value is double-quoted with `&`, `<`,
+// `>` and `"` escaped, and text has `&`, `<`, `>` escaped; test/sanitize-*.test.ts checks this on
+// a corpus of bypass vectors with a tokenizer independent of htmlparser2.
+import { decodeHTML } from 'entities';
 import sanitizeHtml from 'sanitize-html';
-import { absoluteUrl } from './urls.ts';
+import { IFRAME_PLAYERS, policyFor } from './sanitize-policy.ts';
+import { cutCodeUnits, escapeHtmlText, stripForbiddenChars } from './text.ts';
 
-const ALLOWED_TAGS = [
-  'a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'cite', 'code', 'dd', 'del', 'details', 'dfn',
-  'div', 'dl', 'dt', 'em', 'figcaption', 'figure', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'i',
-  'iframe', 'img', 'ins', 'kbd', 'li', 'mark', 'ol', 'p', 'picture', 'pre', 'q', 'rp', 'rt', 'ruby',
-  's', 'samp', 'small', 'source', 'span', 'strike', 'strong', 'sub', 'summary', 'sup', 'table',
-  'tbody', 'td', 'tfoot', 'th', 'thead', 'time', 'tr', 'u', 'ul', 'var', 'audio', 'video', 'wbr',
-];
+/** Hostnames whose video players may appear as iframes (the pages' CSP frame-src lists them). */
+export const IFRAME_HOSTS: readonly string[] = Object.keys(IFRAME_PLAYERS);
 
-// Only players from these hosts survive as iframes; matched on the parsed hostname, never a prefix.
-export const IFRAME_HOSTS = [
-  'www.youtube.com', 'www.youtube-nocookie.com', 'player.vimeo.com', 'player.bilibili.com',
-  'www.dailymotion.com', 'player.youku.com', 'v.qq.com',
-];
+/**
+ * Upper bound of one sanitized field, in UTF-16 code units: 512 Ki, five times a long-form article
+ * with its markup. sanitize-html reads about 3 MB/s and a field takes two passes or more, so this
+ * also bounds the time one entry can cost.
+ */
+export const MAX_CONTENT_CHARS = 1 << 19;
+/** Appended, as its own paragraph, where content was cut. */
+export const TRUNCATION_MARK = '<p>[…]</p>';
+const NESTING_LIMIT = 256;
+const MAX_PARSE_DEPTH = 1024;
+const MAX_PASSES = 4;
+// Room left when cutting sanitized output, for the end tags the next pass adds (≤ NESTING_LIMIT).
+const CUT_SLACK = 8192;
 
-// Whitespace, controls and invisible separators before a scheme are ignored by browsers
-// (`java\tscript:`, `\u2028javascript:`), so compare the scheme with them removed.
-const INVISIBLE = /[\u0000-\u0020\u007F-\u00A0\u1680\u180E\u2000-\u200F\u2028-\u202F\u205F-\u206F\u3000\uFEFF]/g;
-
-function safeUrl(value: string, base: string | null, kind: 'link' | 'media'): string | null {
-  const squeezed = value.replace(INVISIBLE, '');
-  if (/^[a-z][a-z0-9+.-]*:/i.test(squeezed) && !/^https?:/i.test(squeezed)) {
-    return kind === 'link' && /^mailto:/i.test(squeezed) ? squeezed : null;
-  }
-  return absoluteUrl(value.trim(), base);
-}
-
-function safeSrcset(value: string, base: string | null): string | null {
-  const parts = value
-    .split(',')
-    .map((candidate) => {
-      const [url, ...descriptor] = candidate.trim().split(/\s+/);
-      const safe = url ? safeUrl(url, base, 'media') : null;
-      return safe ? [safe, ...descriptor].join(' ') : null;
-    })
-    .filter((p): p is string => p !== null);
-  return parts.length > 0 ? parts.join(', ') : null;
-}
-
-function isAllowedIframe(src: string | null): boolean {
-  if (!src) return false;
-  try {
-    const url = new URL(src);
-    return url.protocol === 'https:' && url.username === '' && url.password === '' && IFRAME_HOSTS.includes(url.hostname);
-  } catch {
-    return false;
-  }
-}
+class TooDeep extends Error {}
 
 /** Sanitized HTML with every URL absolute against `base`; null when nothing is left. */
 export function sanitizeContent(html: string | null, base: string | null): string | null {
-  if (html === null || html.trim() === '') return null;
+  if (html === null) return null;
+  let input = stripForbiddenChars(html);
+  if (input.trim() === '') return null;
+  // Cut long input well below the cap: making URLs absolute lengthens the output.
+  if (input.length > MAX_CONTENT_CHARS) input = cutHtml(input, Math.floor(MAX_CONTENT_CHARS * 0.75)) + TRUNCATION_MARK;
+  let out: string | null;
+  try {
+    out = fixpoint(input, base);
+    for (let i = 0; out !== null && out.length > MAX_CONTENT_CHARS && i < 3; i++) {
+      const body = out.endsWith(TRUNCATION_MARK) ? out.slice(0, -TRUNCATION_MARK.length) : out;
+      out = fixpoint(cutHtml(body, MAX_CONTENT_CHARS - CUT_SLACK) + TRUNCATION_MARK, base);
+    }
+    if (out !== null && out.length > MAX_CONTENT_CHARS) out = null;
+  } catch (error) {
+    if (!(error instanceof TooDeep)) throw error;
+    out = null;
+  }
+  if (out === null) out = asEscapedText(input, base);
+  // Whitespace alone (U+3000 included, as in the check on the way in) is nothing.
+  return out.trim() === '' ? null : out;
+}
+
+function fixpoint(html: string, base: string | null): string | null {
+  let current = html;
+  for (let i = 0; i < MAX_PASSES; i++) {
+    const next = pass(current, base);
+    if (next === current) return current;
+    current = next;
+  }
+  return null;
+}
+
+function pass(html: string, base: string | null): string {
+  let depth = 0;
   const out = sanitizeHtml(html, {
-    allowedTags: ALLOWED_TAGS,
-    allowedAttributes: {
-      a: ['href', 'title', 'target', 'rel'],
-      img: ['src', 'srcset', 'alt', 'title', 'width', 'height', 'loading'],
-      source: ['src', 'srcset', 'type', 'media'],
-      audio: ['src', 'controls'],
-      video: ['src', 'controls', 'poster', 'width', 'height'],
-      iframe: ['src', 'width', 'height', 'allowfullscreen'],
-      td: ['colspan', 'rowspan'],
-      th: ['colspan', 'rowspan', 'scope'],
-      time: ['datetime'],
-      '*': ['lang', 'dir'],
+    ...policyFor(base),
+    nestingLimit: NESTING_LIMIT,
+    onOpenTag: () => {
+      if (++depth > MAX_PARSE_DEPTH) throw new TooDeep();
     },
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowedSchemesByTag: { img: ['http', 'https'], source: ['http', 'https'], iframe: ['https'] },
-    allowProtocolRelative: true,
-    disallowedTagsMode: 'discard',
-    // Text inside these is dropped along with the tag.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'xmp', 'noembed', 'noframes', 'title'],
-    transformTags: {
-      '*': (tagName, attribs) => {
-        const next: Record<string, string> = {};
-        for (const [name, value] of Object.entries(attribs)) {
-          if (name === 'href') {
-            const url = safeUrl(value, base, 'link');
-            if (url) next.href = url;
-          } else if (name === 'src' || name === 'poster') {
-            const url = safeUrl(value, base, 'media');
-            if (url) next[name] = url;
-          } else if (name === 'srcset') {
-            const set = safeSrcset(value, base);
-            if (set) next.srcset = set;
-          } else {
-            next[name] = value;
-          }
-        }
-        if (tagName === 'a') {
-          if (next.target && next.target !== '_blank') delete next.target;
-          if (next.target === '_blank' || next.href) next.rel = 'noopener noreferrer';
-        }
-        if (tagName === 'iframe' && !isAllowedIframe(next.src ?? null)) {
-          return { tagName: 'span', attribs: {} };
-        }
-        return { tagName, attribs: next };
-      },
+    onCloseTag: () => {
+      depth--;
     },
   });
-  const trimmed = out.trim();
-  return trimmed === '' ? null : trimmed;
+  // Numeric references such as `&#1;` decode to characters XML forbids; they go too.
+  return trimHtmlWhitespace(stripForbiddenChars(out));
+}
+
+// Last resort, for input too deep to parse or that never settles: its text, escaped, in one
+// paragraph. Tags are stripped by a linear scan (no parser, so no nesting cost).
+function asEscapedText(html: string, base: string | null): string {
+  let text = '';
+  let position = 0;
+  while (position < html.length) {
+    const open = html.indexOf('<', position);
+    if (open === -1) {
+      text += html.slice(position);
+      break;
+    }
+    text += html.slice(position, open) + ' ';
+    const close = html.indexOf('>', open);
+    if (close === -1) break;
+    position = close + 1;
+  }
+  const clean = stripForbiddenChars(decodeHTML(text)).replace(/\s+/g, ' ').trim();
+  if (clean === '') return '';
+  // Escaping may grow text up to 5×; keep the result under the cap.
+  const cut = cutCodeUnits(clean, Math.floor((MAX_CONTENT_CHARS - TRUNCATION_MARK.length) / 5) - 8);
+  const result = `<p>${escapeHtmlText(cut)}</p>${cut.length < clean.length ? TRUNCATION_MARK : ''}`;
+  // Plain escaped text is a fixpoint of the policy by construction; checked, so idempotence never rests on it.
+  return pass(result, base) === result ? result : '';
+}
+
+/** The first `max` code units of `html`, cut before a tag or an entity rather than inside one. */
+function cutHtml(html: string, max: number): string {
+  let cut = cutCodeUnits(html, max);
+  const lastOpen = cut.lastIndexOf('<');
+  if (lastOpen !== -1 && cut.indexOf('>', lastOpen) === -1) cut = cut.slice(0, lastOpen);
+  const lastAmp = cut.lastIndexOf('&');
+  if (lastAmp !== -1 && cut.length - lastAmp <= 32 && !cut.slice(lastAmp).includes(';')) cut = cut.slice(0, lastAmp);
+  return cut;
+}
+
+// ASCII whitespace only: U+3000 and U+00A0 at the start of Chinese text are indentation, not noise.
+function trimHtmlWhitespace(html: string): string {
+  let start = 0;
+  let end = html.length;
+  while (start < end && isHtmlSpace(html.charCodeAt(start))) start++;
+  while (end > start && isHtmlSpace(html.charCodeAt(end - 1))) end--;
+  return html.slice(start, end);
+}
+
+function isHtmlSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0c || code === 0x0d;
 }

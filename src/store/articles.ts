@@ -57,7 +57,7 @@ export async function ingestEntries(
         counts.skipped++;
         continue;
       }
-      const match = await findSameStory(tx, entry);
+      const match = await findSameStory(tx, entry, now);
       let articleId: number;
       if (match !== null) {
         articleId = match;
@@ -122,22 +122,29 @@ async function tombstonedKeys(tx: Tx, sourceId: number, entries: NormalizedEntry
   return new Set(rows.map((r) => `${r.kind}:${r.hash}`));
 }
 
-async function findSameStory(tx: Tx, entry: NormalizedEntry): Promise<number | null> {
+async function findSameStory(tx: Tx, entry: NormalizedEntry, now: Date): Promise<number | null> {
   if (entry.urlHash) {
     const byUrl = await tx.selectFrom('articles').select('id').where('url_hash', '=', entry.urlHash).executeTakeFirst();
     if (byUrl) return byUrl.id;
   }
   if (entry.fingerprint) {
+    // Republishers carry a story within days of each other. Recurring posts with one title and
+    // boilerplate body ("Weekly open thread") are new stories, so only a near date matches.
+    const around = (entry.publishedAt ?? now).getTime();
     const byFingerprint = await tx
       .selectFrom('articles')
       .select('id')
       .where('fingerprint', '=', entry.fingerprint)
+      .where('published_at', '>=', new Date(around - FINGERPRINT_WINDOW_MS))
+      .where('published_at', '<=', new Date(around + FINGERPRINT_WINDOW_MS))
       .orderBy('id')
       .executeTakeFirst();
     if (byFingerprint) return byFingerprint.id;
   }
   return null;
 }
+
+const FINGERPRINT_WINDOW_MS = 3 * 86_400_000;
 
 // Upstream clocks drift a little; a date further ahead than this is a mistake (year 9999), and
 // would pin the feed's `updated` and the item's place forever. It becomes the first-seen time.

@@ -1,0 +1,106 @@
+// The hashes dedup relies on (see store/articles.ts): entryHash (this story in this source),
+// fingerprint (the same story elsewhere), contentHash (did what we republish change).
+//
+// entryHash — identity inside one source, computed from the item alone so that it is the same in
+// every poll, whatever else the feed holds that day:
+//   guid and link (canonical form) when the item has both; the guid alone without a link; the link
+//   alone without a usable guid; title and text when it has neither.
+// Why guid *and* link: some upstreams put one guid on every item (the site URL, `0`, a constant).
+// Keying by the guid alone and telling colliding items apart only when they collide (Miniflux's
+// way) changes an item's identity when the feed later shrinks to one item; worse, in a feed that
+// carries one item at a time each new story then overwrites the previous one as an "edit". With the
+// link in the key every story keeps its own identity in every poll. The price: an item whose link
+// changes under a stable guid (domain move, slug edit; not tracking parameters or http→https, which
+// the canonical form absorbs) gets a new identity. The store then finds it by its fingerprint and
+// links it to the existing article as a duplicate — readers do not see it twice — but later edits
+// to it no longer reach the article.
+// Guids that are clearly no identity (empty, a placeholder such as `0` or `null`, the feed's own URL
+// or home page) are ignored. Items that still share an identity in one document (same guid and
+// link, or neither) are told apart by title, then by text; only those items depend on their
+// neighbours, and if they become alone in a later poll their identity changes (the store's
+// fingerprint dedup absorbs that too). Byte-identical repeats collapse into one.
+//
+// fingerprint — title and leading text, folded so that republishers' differences in case, width
+// (full-width ＡＢＣ), punctuation, spacing and invisible characters vanish: NFKC, lowercase, keep
+// only letters and digits. A republisher that repeats the title (or most of it) as the first line
+// of the text fingerprints the same. Null when title or text is too short to tell stories apart, so generic
+// titles ("Daily news", "Photo of the day") with little text never merge different stories.
+import { sha256 } from '../hash.ts';
+import { canonicalUrl } from './urls.ts';
+
+const MIN_FINGERPRINT_TITLE = 8;
+const MIN_FINGERPRINT_TEXT = 40;
+const FINGERPRINT_TEXT_CHARS = 200;
+
+const PLACEHOLDER_GUIDS = new Set(['', '0', '-1', '-', 'null', 'undefined', 'none', 'nil', 'guid', 'id', 'n/a']);
+
+/** The guid when it can identify an item; null for empty, placeholder or feed-level values. */
+export function usableGuid(guid: string | null, feedUrls: (string | null)[]): string | null {
+  const trimmed = guid?.trim() ?? '';
+  if (PLACEHOLDER_GUIDS.has(trimmed.toLowerCase())) return null;
+  const asUrl = canonicalUrl(trimmed);
+  if (asUrl !== null && feedUrls.some((u) => u !== null && canonicalUrl(u) === asUrl)) return null;
+  return trimmed;
+}
+
+export interface IdentityInput {
+  guid: string | null;
+  canonicalLink: string | null;
+  title: string;
+  text: string | null;
+}
+
+export function baseIdentity({ guid, canonicalLink, title, text }: IdentityInput): string {
+  if (guid !== null && canonicalLink !== null) return `guid:${guid}\nlink:${canonicalLink}`;
+  if (guid !== null) return `guid:${guid}`;
+  if (canonicalLink !== null) return `link:${canonicalLink}`;
+  return `text:${sha256(`${title}\n${text ?? ''}`)}`;
+}
+
+/**
+ * One identity per item of a document: items that share their base identity get the title, then
+ * the text, appended; items identical in all of these are repeats and only the first is kept.
+ * Returns, per item, its identity or null for a dropped repeat.
+ */
+export function uniqueIdentities(items: IdentityInput[]): (string | null)[] {
+  const keys = items.map(baseIdentity);
+  const byTitle = escalate(keys, (i) => `\ntitle:${fingerprintText(items[i]!.title)}`);
+  const byText = escalate(byTitle, (i) => `\ntext:${sha256(items[i]!.text ?? '')}`);
+  const seen = new Set<string>();
+  return byText.map((key) => {
+    if (seen.has(key)) return null;
+    seen.add(key);
+    return key;
+  });
+}
+
+function escalate(keys: string[], suffix: (index: number) => string): string[] {
+  const counts = new Map<string, number>();
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+  return keys.map((key, i) => ((counts.get(key) ?? 0) > 1 ? key + suffix(i) : key));
+}
+
+/** Case, width, punctuation, whitespace and invisible characters removed: what a story *says*. */
+export function fingerprintText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+export function fingerprintOf(title: string, text: string | null): string | null {
+  const t = fingerprintText(title);
+  // Only the lead matters; folding a megabyte of text to read 200 characters of it is waste.
+  let c = fingerprintText((text ?? '').slice(0, 4 * (t.length + FINGERPRINT_TEXT_CHARS)));
+  // A republisher that repeats the title as the first line of the text, often without its
+  // decorations ("（图）", "| Site"), fingerprints like one that does not.
+  const shared = commonPrefixLength(t, c);
+  if (shared >= MIN_FINGERPRINT_TITLE && shared >= 0.7 * t.length) c = c.slice(shared);
+  const lead = Array.from(c.slice(0, FINGERPRINT_TEXT_CHARS * 2)).slice(0, FINGERPRINT_TEXT_CHARS);
+  if (Array.from(t).length < MIN_FINGERPRINT_TITLE || lead.length < MIN_FINGERPRINT_TEXT) return null;
+  return sha256(`${t}\n${lead.join('')}`);
+}
+
+function commonPrefixLength(a: string, b: string): number {
+  const max = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < max && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
+}
