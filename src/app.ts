@@ -8,6 +8,7 @@ import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { FeedStateReader, feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
+import { pageRoutes } from './routes/pages.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { opmlRoutes } from './routes/opml.ts';
 import { RenderCache } from './routes/render-cache.ts';
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/feeds', feedRoutes(routeDeps));
   app.route('/opml', opmlRoutes(routeDeps));
   app.route('/metrics', metricsRoutes(routeDeps));
+  app.route('/', pageRoutes(routeDeps));
 
   app.notFound((c) => c.json({ error: `not found: ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

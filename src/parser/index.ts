@@ -1,5 +1,7 @@
-// Detects the format from the bytes and dispatches; each format module returns a RawFeed.
+// Bytes → RawFeed: decode (decode.ts), sniff the format from the text (sniff.ts), then parse
+// XML feeds (xml.ts) or JSON Feeds (json-feed.ts). Everything else is "not a feed".
 import { decodeFeedBytes } from './decode.ts';
+import { htmlPageError } from './html-page.ts';
 import { parseJsonFeed } from './json-feed.ts';
 import { ParseError, type RawFeed } from './raw-feed.ts';
 import { sniffFormat } from './sniff.ts';
@@ -8,16 +10,21 @@ import { parseXmlFeed } from './xml.ts';
 export { ParseError } from './raw-feed.ts';
 export type { RawEntry, RawFeed, FeedFormat, RawEnclosure } from './raw-feed.ts';
 
-export async function parseFeed(bytes: Uint8Array, contentType: string | null): Promise<RawFeed> {
-  const { text } = decodeFeedBytes(bytes, contentType);
-  const kind = sniffFormat(text);
-  switch (kind) {
+/**
+ * `contentType`: the response's Content-Type (its charset is one hint among others).
+ * `baseUrl`: the URL the bytes came from (after redirects); makes xml:base values and the feed
+ * links of an HTML page absolute.
+ */
+export async function parseFeed(bytes: Uint8Array, contentType: string | null, baseUrl: string | null = null): Promise<RawFeed> {
+  const { text, encoding } = decodeFeedBytes(bytes, contentType);
+  const sniffed = sniffFormat(text);
+  switch (sniffed.kind) {
     case 'json':
-      return parseJsonFeed(text);
+      return { ...parseJsonFeed(text), encoding };
     case 'xml':
-      return parseXmlFeed(text);
+      return { ...(await parseXmlFeed(text.slice(sniffed.start), baseUrl)), encoding };
     case 'html':
-      throw new ParseError('parser: not a feed: the upstream answered with an HTML page');
+      throw htmlPageError(text, baseUrl);
     case 'empty':
       throw new ParseError('parser: not a feed: the upstream answered with an empty body');
     default:

@@ -1,73 +1,80 @@
 // JSON Feed 1.0 and 1.1 (https://www.jsonfeed.org/version/1.1/), parsed directly: rss-parser has
-// no JSON support.
-import { ParseError, type RawEntry, type RawFeed } from './raw-feed.ts';
+// no JSON support. 1.1 renamed `author` to `authors` (a list) and added `language`; both spellings
+// are read. Strings can carry any character through `\u` escapes, so forbidden ones are removed here.
+import { ParseError, type RawEnclosure, type RawEntry, type RawFeed } from './raw-feed.ts';
+import { nonBlank, stripForbiddenChars, textToHtml } from './text.ts';
 
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? nonBlank(stripForbiddenChars(v)) : null);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-function authorOf(item: Obj, feed: Obj): string | null {
-  const authors = Array.isArray(item.authors) ? item.authors : isObj(item.author) ? [item.author] : null;
-  const names = (authors ?? []).filter(isObj).map((a) => str(a.name)).filter((n): n is string => n !== null);
-  if (names.length > 0) return names.join(', ');
-  return item === feed ? null : authorOf(feed, feed);
+function authorNames(owner: Obj): string | null {
+  const authors = Array.isArray(owner.authors) ? owner.authors : isObj(owner.author) ? [owner.author] : [];
+  const names = authors.filter(isObj).map((a) => str(a.name)).filter((n): n is string => n !== null);
+  return names.length > 0 ? names.join(', ') : null;
 }
 
-function entryOf(item: Obj, feed: Obj): RawEntry {
-  const id = item.id;
+function attachment(a: Obj): RawEnclosure | null {
+  const url = str(a.url);
+  if (url === null) return null;
+  const size = a.size_in_bytes;
   return {
-    guid: typeof id === 'number' ? String(id) : str(id),
+    url,
+    type: str(a.mime_type),
+    length: typeof size === 'number' && Number.isSafeInteger(size) && size > 0 ? size : null,
+  };
+}
+
+function entryOf(item: Obj, feedAuthor: string | null): RawEntry {
+  const enclosures = list(item.attachments).filter(isObj).map(attachment).filter((e): e is RawEnclosure => e !== null);
+  const text = str(item.content_text);
+  return {
+    // The spec says string; numbers turn up and are as good an identity.
+    guid: typeof item.id === 'number' && Number.isFinite(item.id) ? String(item.id) : str(item.id),
     link: str(item.url) ?? str(item.external_url),
     title: str(item.title),
-    contentHtml: str(item.content_html) ?? (str(item.content_text) ? escapeText(item.content_text as string) : null),
+    contentHtml: str(item.content_html) ?? (text === null ? null : textToHtml(text)),
     summary: str(item.summary),
-    author: authorOf(item, feed),
-    categories: Array.isArray(item.tags) ? item.tags.map(str).filter((t): t is string => t !== null) : [],
+    author: authorNames(item) ?? feedAuthor,
+    categories: [...new Set(list(item.tags).map(str).filter((t): t is string => t !== null))],
     published: str(item.date_published),
     updated: str(item.date_modified),
-    enclosures: (Array.isArray(item.attachments) ? item.attachments : [])
-      .filter(isObj)
-      .filter((a) => str(a.url) !== null)
-      .map((a) => ({
-        url: a.url as string,
-        type: str(a.mime_type),
-        length: typeof a.size_in_bytes === 'number' ? a.size_in_bytes : null,
-      })),
-    image: str(item.image) ?? str(item.banner_image),
+    enclosures,
+    image: str(item.image) ?? str(item.banner_image) ?? enclosures.find((e) => e.type?.startsWith('image/'))?.url ?? null,
     base: null,
   };
 }
 
-function escapeText(text: string): string {
-  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return escaped
-    .split(/\n{2,}/)
-    .map((p) => `<p>${p.replace(/\n/g, '<br>')}</p>`)
-    .join('');
+// `https://jsonfeed.org/version/1.1`; some generators write just "1.0" or "1.1".
+function isJsonFeedVersion(version: unknown): boolean {
+  return typeof version === 'string' && (/jsonfeed\.org\/version\/\d/i.test(version) || /^\s*1(\.\d+)?\s*$/.test(version));
 }
 
 export function parseJsonFeed(text: string): RawFeed {
   let data: unknown;
   try {
-    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+    data = JSON.parse(text);
   } catch (error) {
-    throw new ParseError(`parser: invalid JSON: ${(error as Error).message}`);
+    throw new ParseError(`parser: not a feed: the body looks like JSON but is not valid JSON (${(error as Error).message})`);
   }
-  if (!isObj(data) || typeof data.version !== 'string' || !data.version.startsWith('https://jsonfeed.org/version/')) {
-    throw new ParseError('parser: JSON document is not a JSON Feed (no jsonfeed.org version)');
+  if (!isObj(data) || !isJsonFeedVersion(data.version)) {
+    throw new ParseError('parser: not a feed: the JSON document is not a JSON Feed (no jsonfeed.org "version")');
   }
-  if (!Array.isArray(data.items)) throw new ParseError('parser: JSON Feed has no items array');
+  if (!Array.isArray(data.items)) throw new ParseError('parser: invalid JSON Feed: it has no "items" list');
+  const feedAuthor = authorNames(data);
   return {
     format: 'json',
     title: str(data.title),
     link: str(data.home_page_url),
     description: str(data.description),
     language: str(data.language),
-    base: str(data.feed_url),
+    // Relative URLs in a JSON Feed are resolved against the document's own URL.
+    base: null,
     ttlMinutes: null,
     skipHours: [],
     skipDays: [],
-    entries: data.items.filter(isObj).map((item) => entryOf(item, data as Obj)),
+    entries: data.items.filter(isObj).map((item) => entryOf(item, feedAuthor)),
   };
 }

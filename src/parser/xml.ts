@@ -1,76 +1,107 @@
-// RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 through rss-parser's parseString (never parseURL: it has no
-// byte cap, no real timeout and follows redirects anywhere). The text is already decoded.
+// RSS 0.9x/1.0/2.0 and Atom 0.3/1.0: repaired text (xml-repair.ts) → rss-parser's parseString
+// (never parseURL: no byte cap, no real timeout, redirects anywhere) → our adapters.
+//
+// rss-parser recognizes the format and walks channel/items through xml2js; its own field mapping
+// is not used, because it loses what we need (xml:base, link rel/type, Atom categories, Media RSS)
+// and throws on real-world input, losing the whole feed: `new Date(x).toISOString()` on an invalid
+// Atom <published>/<updated> (RangeError) and `link.$.rel` on an Atom <link> without attributes
+// (TypeError). Those elements reach it renamed (xml-node.ts HIDDEN_NAMES) and every child element
+// an adapter reads is captured raw through customFields with keepArray.
 import Parser from 'rss-parser';
-import { ParseError, type FeedFormat, type RawEntry, type RawFeed } from './raw-feed.ts';
+import { atomFeed } from './atom.ts';
+import { ParseError, type RawFeed } from './raw-feed.ts';
+import { rssFeed } from './rss.ts';
+import { capturedElement, capturedKey, hideName, type XmlElement } from './xml-node.ts';
+import { repairXml } from './xml-repair.ts';
 
-type Item = Parser.Item & Record<string, unknown>;
-type Output = Parser.Output<Item> & Record<string, unknown>;
+// Every child name the adapters read ('$' is the attributes).
+const ITEM_CHILDREN = [
+  '$', 'title', 'dc:title', 'link', 'atom:link', 'guid', 'id', 'dc:identifier',
+  'description', 'summary', 'content', 'content:encoded', 'xhtml:body', 'atom:content', 'itunes:summary',
+  'author', 'dc:creator', 'itunes:author', 'source', 'category', 'dc:subject',
+  'pubDate', 'pubdate', 'dc:date', 'published', 'issued', 'created', 'updated', 'modified',
+  'atom:published', 'atom:updated', 'dcterms:issued', 'dcterms:created', 'dcterms:modified',
+  'enclosure', 'media:content', 'media:group', 'media:thumbnail', 'media:description', 'media:title', 'itunes:image',
+] as const;
 
-const parser = new Parser<Record<string, unknown>, Record<string, unknown>>({
-  customFields: {
-    feed: ['language', 'ttl', 'skipHours', 'skipDays', 'updated'],
-    item: ['updated', 'published', 'author', 'dc:creator', 'id', ['media:content', 'media:content', { keepArray: true }]],
-  },
-});
+const FEED_CHILDREN = [
+  '$', 'title', 'dc:title', 'link', 'atom:link', 'description', 'dc:description', 'itunes:subtitle',
+  'subtitle', 'tagline', 'language', 'dc:language', 'ttl', 'skipHours', 'skipDays', 'author',
+] as const;
 
-function text(value: unknown): string | null {
-  if (typeof value === 'string') return value.trim() === '' ? null : value;
-  if (Array.isArray(value)) return text(value[0]);
-  if (value && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    if ('_' in obj) return text(obj._);
-    if ('name' in obj) return text(obj.name);
+const FORMATS: Record<string, 'rss' | 'atom' | 'rdf'> = { rss: 'rss', feed: 'atom', 'rdf:RDF': 'rdf' };
+
+type Field = [string, string, { keepArray: boolean }];
+const capture = (name: string): Field => [name === '$' ? '$' : hideName(name), capturedKey(name), { keepArray: true }];
+
+function createParser(): Parser<Record<string, unknown>, Record<string, unknown>> {
+  // A parser per document: xml2js parsers carry state, and one that failed mid-way stays broken.
+  return new Parser({
+    defaultRSS: 2, // <rss> without a version attribute is read as 2.0
+    xml2js: { tagNameProcessors: [hideName], validator: structure },
+    customFields: {
+      // rss-parser's typings allow [from, to, options] for items only; its code reads feeds alike.
+      feed: FEED_CHILDREN.map(capture) as unknown as string[],
+      item: ITEM_CHILDREN.map(capture),
+    },
+  });
+}
+
+const STRUCTURE = new Set(['rss', 'channel', 'item', 'feed', 'entry', 'rdf:RDF']);
+
+function textElement(text: string): XmlElement {
+  const element: XmlElement = Object.create(null);
+  if (text !== '') element._ = text;
+  return element;
+}
+
+// An xml2js validator (its hook to reshape each node as it closes). xml2js gives an element with
+// only text, or nothing (`<entry/>`), as a string, and rss-parser then reads `entry.link` —
+// String.prototype.link, a function — and throws, losing the feed: structural elements become
+// objects here. rss-parser also needs a <channel>; old and minimal feeds put <item>s straight into
+// <rss> (or have no channel in RDF), so one is made to hold them; items left outside an existing
+// channel join it.
+function structure(xpath: string, _previous: unknown, node: unknown): unknown {
+  const name = xpath.slice(xpath.lastIndexOf('/') + 1);
+  if (!STRUCTURE.has(name)) return node;
+  const element = typeof node === 'string' ? textElement(node) : (node as XmlElement);
+  if (xpath === '/rss' && Array.isArray(element.channel) && Array.isArray(element.item)) {
+    const channel = element.channel[0] as XmlElement;
+    channel.item = [...(Array.isArray(channel.item) ? channel.item : []), ...element.item];
+    delete element.item;
   }
-  return null;
+  if ((xpath === '/rss' || xpath === '/rdf:RDF') && element.channel === undefined) {
+    const channel: XmlElement = Object.create(null);
+    const root: XmlElement = Object.create(null);
+    for (const [key, value] of Object.entries(element)) {
+      const target: Record<string, unknown> = key === '$' || (xpath === '/rdf:RDF' && key === 'item') ? root : channel;
+      target[key] = value;
+    }
+    root.channel = [channel];
+    return root;
+  }
+  return element;
 }
 
-function formatOf(xml: string): FeedFormat {
-  const head = xml.slice(0, 4096).toLowerCase();
-  if (/<rdf:rdf[\s>]/.test(head)) return 'rdf';
-  if (/<feed[\s>]/.test(head)) return 'atom';
-  return 'rss';
+function reason(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
 }
 
-function entryOf(item: Item): RawEntry {
-  const enclosure = item.enclosure;
-  return {
-    guid: text(item.guid) ?? text(item.id),
-    link: text(item.link),
-    title: text(item.title),
-    contentHtml: text(item['content:encoded']) ?? text(item.content),
-    summary: text(item.summary) ?? text(item.contentSnippet),
-    author: text(item.creator) ?? text(item['dc:creator']) ?? text(item.author),
-    categories: (item.categories ?? []).map((c) => text(c)).filter((c): c is string => c !== null),
-    published: text(item.isoDate) ?? text(item.pubDate) ?? text(item.published),
-    updated: text(item.updated),
-    enclosures:
-      enclosure && enclosure.url
-        ? [{ url: enclosure.url, type: enclosure.type ?? null, length: Number(enclosure.length) || null }]
-        : [],
-    image: null,
-    base: null,
-  };
-}
-
-export async function parseXmlFeed(xml: string): Promise<RawFeed> {
-  let output: Output;
+export async function parseXmlFeed(text: string, baseUrl: string | null): Promise<RawFeed> {
+  const { xml, root } = repairXml(text);
+  if (root === null) throw new ParseError('parser: not a feed: the document has no XML element');
+  const format = FORMATS[root.name];
+  if (format === undefined) {
+    throw new ParseError(`parser: not a feed: the XML root element is <${root.name}>, not <rss>, <feed> or <rdf:RDF>`);
+  }
+  let output: Record<string, unknown>;
   try {
-    output = (await parser.parseString(xml)) as Output;
+    output = (await createParser().parseString(xml)) as unknown as Record<string, unknown>;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ParseError(`parser: invalid XML feed: ${reason}`);
+    throw new ParseError(`parser: the XML cannot be read even after repair: ${reason(error)}`);
   }
-  const ttl = Number(text(output.ttl));
-  return {
-    format: formatOf(xml),
-    title: text(output.title),
-    link: text(output.link),
-    description: text(output.description),
-    language: text(output.language),
-    base: null,
-    ttlMinutes: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
-    skipHours: [],
-    skipDays: [],
-    entries: (output.items ?? []).map(entryOf),
-  };
+  const items = (output.items as Record<string, unknown>[]).map((item) => capturedElement(item, ITEM_CHILDREN));
+  const channel = capturedElement(output, FEED_CHILDREN);
+  const feed = format === 'atom' ? atomFeed(channel, items, baseUrl) : rssFeed(format, channel, items, root, baseUrl);
+  return { format, ...feed };
 }

@@ -74,7 +74,7 @@ export async function pollSource(deps: PollerDeps, source: Source): Promise<Poll
       if (bodyHash === source.body_hash) {
         kind = 'unchanged';
       } else {
-        const raw = await parseFeed(result.body, result.contentType);
+        const raw = await parseFeed(result.body, result.contentType, result.url);
         const feed = normalizeFeed(raw, result.url);
         counts = await ingestEntries(deps.db, source.id, feed.entries, { now: startedAt, newId: deps.newId });
         update.bodyHash = bodyHash;

@@ -2,31 +2,21 @@
 // the render cache keyed on the database's content version; validators and compression are
 // computed once per render.
 import { Hono, type Context } from 'hono';
-import { BadRequestError, NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../errors.ts';
 import { buildFeedDocument } from '../render/document.ts';
 import { CONTENT_TYPES, renderFeed, type FeedFormatName } from '../render/index.ts';
 import { getCategoryBySlug } from '../store/catalog.ts';
 import { readArticlePage, readFeedState, type FeedState } from '../store/feeds.ts';
 import type { AppDeps, RouteDeps } from '../app.ts';
 import { isNotModified, strongEtag } from './conditional.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor, parseLimit } from './cursor.ts';
 import { chooseEncoding } from './encoding.ts';
 import type { RenderedFeed } from './render-cache.ts';
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 100;
 const FILE = /^([a-z0-9-]+)\.(rss|atom|json)$/;
 const MIN_MAX_AGE = 60;
 const MAX_MAX_AGE = 3600;
 const encoder = new TextEncoder();
-
-function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LIMIT;
-  if (!/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > MAX_LIMIT) {
-    throw new BadRequestError(`limit: must be a whole number from 1 to ${MAX_LIMIT}`);
-  }
-  return Number(value);
-}
 
 /** Subscribers may cache until the next planned poll of the feed's sources, within bounds. */
 function maxAge(state: FeedState, now: Date): number {
