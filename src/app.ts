@@ -6,6 +6,11 @@ import type { Config } from './config.ts';
 import { AppError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
+import type { PollerDeps } from './poller/poll-source.ts';
+import { adminCategoryRoutes } from './routes/admin/categories.ts';
+import { adminGuard } from './routes/admin/guard.ts';
+import { adminOpmlRoutes } from './routes/admin/opml.ts';
+import { adminSourceRoutes } from './routes/admin/sources.ts';
 import { FeedStateReader, feedRoutes } from './routes/feeds.ts';
 import { healthRoutes } from './routes/health.ts';
 import { pageRoutes } from './routes/pages.ts';
@@ -21,7 +26,7 @@ export interface Compressed {
 
 export interface AppDeps {
   db: Kysely<Database>;
-  config: Pick<Config, 'publicUrl' | 'adminToken'>;
+  config: Pick<Config, 'publicUrl' | 'adminToken'> & Partial<Pick<Config, 'allowPrivateUpstreams'>>;
   log: Logger;
   now: () => Date;
   /** Compresses a render once (Node). Absent on Workers, whose runtime compresses responses. */
@@ -30,6 +35,8 @@ export interface AppDeps {
   feedStateTtlMs?: number;
   /** Shared with the poller in the same process so /metrics shows both. */
   metrics?: Metrics;
+  /** Fetches for the admin API (adding a source, poll now); without it those answer 503. */
+  poller?: PollerDeps;
 }
 
 /** What routes receive: the app's dependencies plus the per-app caches. */
@@ -47,9 +54,14 @@ export function createApp(deps: AppDeps): Hono {
     feedStates: new FeedStateReader(deps.db, deps.feedStateTtlMs ?? 1_000),
   };
   const app = new Hono();
+  // First, before routing: every spelling of an /admin path needs the token (routes/admin/guard.ts).
+  app.use('*', adminGuard(deps.config.adminToken));
   app.route('/healthz', healthRoutes(routeDeps));
   app.route('/feeds', feedRoutes(routeDeps));
   app.route('/opml', opmlRoutes(routeDeps));
+  app.route('/admin/categories', adminCategoryRoutes(routeDeps));
+  app.route('/admin/sources', adminSourceRoutes(routeDeps));
+  app.route('/admin/opml', adminOpmlRoutes(routeDeps));
   app.route('/metrics', metricsRoutes(routeDeps));
   app.route('/', pageRoutes(routeDeps));
 

@@ -73,17 +73,18 @@ describe('parser: not a feed', () => {
   it('refuses an HTML page, naming the feeds it advertises, resolved against the page URL and <base>', async () => {
     const error = await parseError(fixture('html-page.html'), 'application/rss+xml', 'https://example.com/blog/post.html');
     expect(error.message).toMatch(/^parser: not a feed: the upstream answered with an HTML page; it advertises these feeds: /);
-    expect(error.feedLinks).toEqual([
+    expect(error.feedLinks.map((l) => l.url)).toEqual([
       'https://example.com/blog/feed.xml',
       'https://example.com/atom.xml',
       'https://example.com/feed.json',
       'https://example.com/api/feed.json',
     ]);
+    expect(error.feedLinks.map((l) => l.type)).toEqual(['application/rss+xml', 'application/atom+xml', 'application/feed+json', 'application/json']);
   });
 
   it('reports relative feed links as written when no page URL is known', async () => {
     const error = await parseError(bytes('<html><head><link rel="alternate" type="application/atom+xml" href="/atom"></head></html>'));
-    expect(error.feedLinks).toEqual(['/atom']);
+    expect(error.feedLinks).toEqual([{ url: '/atom', type: 'application/atom+xml', title: null }]);
   });
 
   it('refuses an HTML page without feed links, and XHTML served as XML', async () => {
@@ -94,7 +95,7 @@ describe('parser: not a feed', () => {
       bytes('<?xml version="1.0"?><!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x"><html xmlns="http://www.w3.org/1999/xhtml"><head><link rel="alternate" type="application/rss+xml" href="http://example.com/rss"/></head></html>'),
       'application/xml',
     );
-    expect(xhtml.feedLinks).toEqual(['http://example.com/rss']);
+    expect(xhtml.feedLinks.map((l) => l.url)).toEqual(['http://example.com/rss']);
   });
 
   it('says so when the page is an anti-bot challenge', async () => {

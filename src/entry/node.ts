@@ -13,7 +13,9 @@ async function main() {
   const booted = await boot(process.env);
   const { config, database, log } = booted;
   const metrics = new Metrics();
-  const app = createApp({ db: database.db, config, log, now: () => new Date(), compress: compressRender, metrics });
+  // One poller identity and guarded fetcher for the timer and the admin API (add, poll now).
+  const poller = { ...pollerDeps(booted), metrics };
+  const app = createApp({ db: database.db, config, log, now: () => new Date(), compress: compressRender, metrics, poller });
 
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     log.info(`feedrelay: listening on http://localhost:${info.port}`, {
@@ -28,9 +30,8 @@ async function main() {
   let polling: Promise<unknown> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (config.polling) {
-    const deps = { ...pollerDeps(booted), metrics };
     const tick = () => {
-      polling = pollDue(deps, {
+      polling = pollDue(poller, {
         ...defaultRunOptions(config.fetchTimeoutMs),
         signal: stop.signal,
         onOutcome: (o) => {

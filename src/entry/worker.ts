@@ -76,7 +76,7 @@ export default {
     const config = parseConfig(stringVars(env));
     const db = openDatabase(env);
     try {
-      const app = createApp({ db, config, log, now: () => new Date() });
+      const app = createApp({ db, config, log, now: () => new Date(), poller: workerPollerDeps(db, config) });
       return await app.fetch(request);
     } finally {
       ctx.waitUntil(db.destroy());

@@ -2,7 +2,7 @@
 // feeds the page advertises (`<link rel="alternate" type="application/rss+xml" href>` — feed
 // autodiscovery, as Miniflux's subscription finder reads it), resolved against the page URL.
 import { Parser } from 'htmlparser2';
-import { ParseError } from './raw-feed.ts';
+import { ParseError, type AdvertisedFeed } from './raw-feed.ts';
 
 const FEED_TYPES = new Set([
   'application/rss+xml',
@@ -26,7 +26,7 @@ const CHALLENGES: [RegExp, 'page' | 'title', string][] = [
 
 interface PageFacts {
   base: string | null;
-  links: string[];
+  links: AdvertisedFeed[];
   title: string;
 }
 
@@ -41,7 +41,9 @@ function readPage(html: string): PageFacts {
         if (name !== 'link' || !attrs.href) return;
         const rel = (attrs.rel ?? '').toLowerCase().split(/\s+/);
         const type = (attrs.type ?? '').toLowerCase().split(';')[0]!.trim();
-        if (rel.includes('alternate') && FEED_TYPES.has(type)) facts.links.push(attrs.href.trim());
+        if (rel.includes('alternate') && FEED_TYPES.has(type)) {
+          facts.links.push({ url: attrs.href.trim(), type, title: attrs.title?.trim() || null });
+        }
       },
       ontext(text) {
         if (inTitle && facts.title.length < 200) facts.title += text;
@@ -71,13 +73,20 @@ function resolve(href: string, base: string | null): string | null {
 export function htmlPageError(html: string, pageUrl: string | null): ParseError {
   const facts = readPage(html);
   const base = facts.base ? (resolve(facts.base, pageUrl) ?? pageUrl) : pageUrl;
-  const links = [...new Set(facts.links.map((href) => resolve(href, base)).filter((h): h is string => h !== null))];
+  const seen = new Set<string>();
+  const links: AdvertisedFeed[] = [];
+  for (const link of facts.links) {
+    const url = resolve(link.url, base);
+    if (url === null || seen.has(url)) continue;
+    seen.add(url);
+    links.push({ ...link, url });
+  }
   const top = html.slice(0, 20_000);
   const challenge = CHALLENGES.find(([pattern, where]) => pattern.test(where === 'title' ? facts.title : top))?.[2];
   const what = challenge
     ? `an anti-bot challenge page (${challenge}) instead of the feed`
     : links.length > 0
-      ? `an HTML page; it advertises ${links.length === 1 ? 'this feed' : 'these feeds'}: ${links.join(', ')}`
+      ? `an HTML page; it advertises ${links.length === 1 ? 'this feed' : 'these feeds'}: ${links.map((l) => l.url).join(', ')}`
       : 'an HTML page that advertises no feed';
   return new ParseError(`parser: not a feed: the upstream answered with ${what}`, links);
 }

@@ -8,7 +8,7 @@ import { sniffFormat } from './sniff.ts';
 import { parseXmlFeed } from './xml.ts';
 
 export { ParseError } from './raw-feed.ts';
-export type { RawEntry, RawFeed, FeedFormat, RawEnclosure } from './raw-feed.ts';
+export type { AdvertisedFeed, RawEntry, RawFeed, FeedFormat, RawEnclosure } from './raw-feed.ts';
 
 /**
  * `contentType`: the response's Content-Type (its charset is one hint among others).

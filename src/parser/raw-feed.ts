@@ -52,12 +52,20 @@ export interface RawFeed {
   encoding?: string;
 }
 
+/** A feed an HTML page advertises with `<link rel="alternate" type href title>`. */
+export interface AdvertisedFeed {
+  url: string;
+  /** The media type as advertised, lowercased, without parameters. */
+  type: string;
+  title: string | null;
+}
+
 export class ParseError extends Error {
   override name = 'ParseError';
   constructor(
     message: string,
     /** Feed links an HTML page advertises, when the body was a page rather than a feed. */
-    readonly feedLinks: string[] = [],
+    readonly feedLinks: AdvertisedFeed[] = [],
   ) {
     super(message);
   }
