@@ -2,7 +2,9 @@
 // Append new migrations here in order; names sort lexically, which is the order Kysely applies.
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial.ts';
+import * as m0002 from './0002_story_keys.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0002_story_keys': m0002,
 };

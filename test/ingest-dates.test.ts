@@ -31,6 +31,7 @@ describe.each(databases)('ingest dates on $name', (factory) => {
   it('replaces far-future and invalid dates with the first-seen time and keeps real ones', async () => {
     const before = Date.now();
     const summary = await pollDue(testPollerDeps(database.db), runAll);
+    expect(summary.outcomes[0]?.error ?? null).toBeNull();
     expect(summary.outcomes[0]?.counts.new).toBe(3);
     const rows = await database.db.selectFrom('articles').select(['title', 'published_at', 'updated_at', 'sort_at', 'first_seen_at']).execute();
     const byTitle = new Map(rows.map((r) => [r.title, r]));

@@ -85,7 +85,8 @@ export function fingerprintText(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
-export function fingerprintOf(title: string, text: string | null): string | null {
+/** The folded leading text (title repeat removed), up to FINGERPRINT_TEXT_CHARS characters. */
+export function leadText(title: string, text: string | null): string {
   const t = fingerprintText(title);
   // Only the lead matters; folding a megabyte of text to read 200 characters of it is waste.
   let c = fingerprintText((text ?? '').slice(0, 4 * (t.length + FINGERPRINT_TEXT_CHARS)));
@@ -93,9 +94,43 @@ export function fingerprintOf(title: string, text: string | null): string | null
   // decorations ("（图）", "| Site"), fingerprints like one that does not.
   const shared = commonPrefixLength(t, c);
   if (shared >= MIN_FINGERPRINT_TITLE && shared >= 0.7 * t.length) c = c.slice(shared);
-  const lead = Array.from(c.slice(0, FINGERPRINT_TEXT_CHARS * 2)).slice(0, FINGERPRINT_TEXT_CHARS);
-  if (Array.from(t).length < MIN_FINGERPRINT_TITLE || lead.length < MIN_FINGERPRINT_TEXT) return null;
-  return sha256(`${t}\n${lead.join('')}`);
+  return Array.from(c.slice(0, FINGERPRINT_TEXT_CHARS * 2)).slice(0, FINGERPRINT_TEXT_CHARS).join('');
+}
+
+export function fingerprintOf(title: string, text: string | null): string | null {
+  const t = fingerprintText(title);
+  const lead = leadText(title, text);
+  if (Array.from(t).length < MIN_FINGERPRINT_TITLE || Array.from(lead).length < MIN_FINGERPRINT_TEXT) return null;
+  return sha256(`${t}\n${lead}`);
+}
+
+// Headline keys: a CJK character says about as much as a short Latin word, so it weighs double.
+const MIN_TITLE_KEY_WEIGHT = 16;
+const MIN_TITLE_ALONE_WEIGHT = 30;
+const LEAD_PROBE_CHARS = 40;
+
+function titleWeight(folded: string): number {
+  let weight = 0;
+  for (const ch of folded) weight += /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(ch) ? 2 : 1;
+  return weight;
+}
+
+/** The folded headline's hash, or null when it is too short to name one story. */
+export function titleKeyOf(title: string): string | null {
+  const t = fingerprintText(title);
+  return titleWeight(t) >= MIN_TITLE_KEY_WEIGHT ? sha256(`title\n${t}`) : null;
+}
+
+/**
+ * Whether two items with the same headline key tell the same story: the start of the shorter
+ * lead appears in the longer one (republishers cut text at different lengths, prepend a dateline);
+ * when either has too little text to compare, only a long, distinctive headline decides.
+ */
+export function leadsAgree(title: string, a: string, b: string): boolean {
+  const [shorter, longer] = Array.from(a).length <= Array.from(b).length ? [a, b] : [b, a];
+  const probe = Array.from(shorter).slice(0, LEAD_PROBE_CHARS).join('');
+  if (Array.from(probe).length >= LEAD_PROBE_CHARS) return longer.includes(probe);
+  return titleWeight(fingerprintText(title)) >= MIN_TITLE_ALONE_WEIGHT;
 }
 
 function commonPrefixLength(a: string, b: string): number {

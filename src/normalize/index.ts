@@ -9,7 +9,7 @@ import { sha256 } from '../hash.ts';
 import type { RawEntry, RawFeed } from '../parser/index.ts';
 import type { EnclosureRecord } from '../store/schema.ts';
 import { dateContextFor, parseDate, type DateContext } from './dates.ts';
-import { fingerprintOf, uniqueIdentities, usableGuid } from './identity.ts';
+import { fingerprintOf, leadText, titleKeyOf, uniqueIdentities, usableGuid } from './identity.ts';
 import { sanitizeContent } from './sanitize.ts';
 import { cutCodeUnits, htmlToText, plainText, stripForbiddenChars, truncateText } from './text.ts';
 import { absoluteUrl, canonicalUrl } from './urls.ts';
@@ -24,6 +24,9 @@ export interface NormalizedEntry {
   urlHash: string | null;
   /** Cross-source near-duplicate key; null when title or text is too short to be distinctive. */
   fingerprint: string | null;
+  /** The folded headline's hash (null when too short) and folded leading text: a looser story key. */
+  titleKey: string | null;
+  leadText: string;
   /** Changes exactly when something we republish changes (an edit upstream). */
   contentHash: string;
   title: string;
@@ -110,6 +113,8 @@ function draftOf(rawEntry: RawEntry, feed: FeedContext): Draft {
       canonicalUrl: canonical,
       urlHash: canonical ? sha256(canonical) : null,
       fingerprint: fingerprintOf(title, text),
+      titleKey: titleKeyOf(title),
+      leadText: leadText(title, text),
       title,
       contentHtml: contentHtml ?? summaryHtml,
       // A summary is worth republishing only next to a body it differs from.

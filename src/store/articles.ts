@@ -1,7 +1,8 @@
 // Ingest: normalized entries of one source → articles, provenance and category membership.
 // Dedup order: the (source, entry) identity, then tombstones, then the canonical URL, then the
 // title+content fingerprint. One transaction per batch; never held across a network fetch.
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { leadsAgree } from '../normalize/identity.ts';
 import type { NormalizedEntry } from '../normalize/index.ts';
 import { bumpCategoryVersions } from './catalog.ts';
 import type { Database } from './schema.ts';
@@ -32,6 +33,7 @@ export async function ingestEntries(
   return db.transaction().execute(async (tx) => {
     const { now } = options;
     const known = await knownEntries(tx, sourceId, entries.map((e) => e.entryHash));
+    await lockStoryKeys(tx, entries.filter((e) => !known.has(e.entryHash)));
     const tombstoned = await tombstonedKeys(tx, sourceId, entries);
     const touchedArticles = new Set<number>();
     const seenIds: number[] = [];
@@ -98,6 +100,25 @@ export async function ingestEntries(
   });
 }
 
+/**
+ * Two pollers ingesting the same story from different upstreams at once would each find no match
+ * and each insert it. A transaction-scoped advisory lock per story key (fingerprint, headline,
+ * URL) makes the second wait for the first to commit and then find its article. Keys are locked
+ * in sorted order so two transactions never wait on each other in a cycle.
+ */
+async function lockStoryKeys(tx: Tx, entries: NormalizedEntry[]): Promise<void> {
+  const keys = new Set<string>();
+  for (const e of entries) {
+    for (const key of [e.urlHash, e.fingerprint, e.titleKey]) {
+      // 60 bits of the hex hash: a bigint lock id; a collision only serializes two ingests.
+      if (key) keys.add(BigInt(`0x${key.slice(0, 15)}`).toString());
+    }
+  }
+  if (keys.size === 0) return;
+  const sorted = [...keys].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  await sql`SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(${sorted}::bigint[]) AS k ORDER BY 1) AS ordered`.execute(tx);
+}
+
 async function knownEntries(tx: Tx, sourceId: number, hashes: string[]) {
   const rows = await tx
     .selectFrom('article_sources')
@@ -123,6 +144,7 @@ async function tombstonedKeys(tx: Tx, sourceId: number, entries: NormalizedEntry
 }
 
 async function findSameStory(tx: Tx, entry: NormalizedEntry, now: Date): Promise<number | null> {
+  const around = (notFuture(entry.publishedAt, now) ?? now).getTime();
   if (entry.urlHash) {
     const byUrl = await tx.selectFrom('articles').select('id').where('url_hash', '=', entry.urlHash).executeTakeFirst();
     if (byUrl) return byUrl.id;
@@ -130,7 +152,6 @@ async function findSameStory(tx: Tx, entry: NormalizedEntry, now: Date): Promise
   if (entry.fingerprint) {
     // Republishers carry a story within days of each other. Recurring posts with one title and
     // boilerplate body ("Weekly open thread") are new stories, so only a near date matches.
-    const around = (entry.publishedAt ?? now).getTime();
     const byFingerprint = await tx
       .selectFrom('articles')
       .select('id')
@@ -140,6 +161,21 @@ async function findSameStory(tx: Tx, entry: NormalizedEntry, now: Date): Promise
       .orderBy('id')
       .executeTakeFirst();
     if (byFingerprint) return byFingerprint.id;
+  }
+  if (entry.titleKey) {
+    // Republishers cut the text at different lengths, so the fingerprint can differ for one
+    // story: the same headline near in time with agreeing leads is the same story too.
+    const candidates = await tx
+      .selectFrom('articles')
+      .select(['id', 'lead_text'])
+      .where('title_key', '=', entry.titleKey)
+      .where('published_at', '>=', new Date(around - FINGERPRINT_WINDOW_MS))
+      .where('published_at', '<=', new Date(around + FINGERPRINT_WINDOW_MS))
+      .orderBy('id')
+      .limit(5)
+      .execute();
+    const match = candidates.find((c) => leadsAgree(entry.title, entry.leadText, c.lead_text ?? ''));
+    if (match) return match.id;
   }
   return null;
 }
@@ -187,6 +223,8 @@ async function insertArticle(
       canonical_url: entry.canonicalUrl,
       url_hash: entry.urlHash,
       fingerprint: entry.fingerprint,
+      title_key: entry.titleKey,
+      lead_text: entry.leadText,
       first_seen_at: now,
       // A future or bogus date must not pin an item to the top forever.
       sort_at: published.getTime() > now.getTime() ? now : published,

@@ -74,6 +74,8 @@ export interface ArticlesTable {
   canonical_url: string | null;
   url_hash: string | null;
   fingerprint: string | null;
+  title_key: string | null;
+  lead_text: string | null;
   url: string | null;
   title: string;
   summary: string | null;
