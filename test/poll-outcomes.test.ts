@@ -1,0 +1,100 @@
+// What a poll records on its source for each kind of upstream answer.
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pollDue } from '../src/poller/run.ts';
+import { syncCategoryDefinitions } from '../src/store/catalog.ts';
+import { claimSources } from '../src/store/sources.ts';
+import { databases, type TestDatabase } from './helpers/databases.ts';
+import { runAll, testPollerDeps } from './helpers/poller.ts';
+import { startUpstream, type Upstream } from './helpers/upstream.ts';
+
+const body = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://o.test/</link><description>d</description>
+<item><title>Only story here today</title><link>http://o.test/1</link><guid>1</guid></item></channel></rss>`;
+
+describe.each(databases)('poll outcomes on $name', (factory) => {
+  let database: TestDatabase;
+  let upstream: Upstream;
+
+  beforeAll(async () => {
+    [database, upstream] = await Promise.all([factory.open(), startUpstream()]);
+  });
+  afterAll(async () => {
+    await Promise.all([database?.close(), upstream?.close()]);
+  });
+  beforeEach(async () => {
+    await sql`TRUNCATE categories, sources, articles, tombstones, fetches RESTART IDENTITY CASCADE`.execute(database.db);
+  });
+
+  async function setup(path: string) {
+    await syncCategoryDefinitions(database.db, [
+      { slug: 'o', title: 'O', description: '', language: null, file: 'feeds/o.yaml', sources: [{ url: upstream.url(path), title: null, intervalSeconds: 900 }] },
+    ]);
+  }
+  const source = () => database.db.selectFrom('sources').selectAll().executeTakeFirstOrThrow();
+  const poll = async () => (await pollDue(testPollerDeps(database.db), runAll)).outcomes[0]!;
+
+  it('skips an unchanged body by its hash when the upstream sends no validators', async () => {
+    upstream.route('/plain.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body));
+    await setup('/plain.xml');
+    expect((await poll()).kind).toBe('new');
+    const changedAt = (await database.db.selectFrom('articles').select('changed_at').executeTakeFirstOrThrow()).changed_at;
+    const second = await poll();
+    expect(second.kind).toBe('unchanged');
+    expect(second.counts).toMatchObject({ new: 0, updated: 0, duplicate: 0 });
+    expect((await database.db.selectFrom('articles').select('changed_at').executeTakeFirstOrThrow()).changed_at).toEqual(changedAt);
+    expect(upstream.hits.get('/plain.xml')?.at(-1)?.headers['if-none-match']).toBeUndefined();
+  });
+
+  it('marks a 410 source gone and never claims it again', async () => {
+    upstream.route('/gone.xml', (_req, res) => void res.writeHead(410).end());
+    await setup('/gone.xml');
+    const outcome = await poll();
+    expect(outcome.kind).toBe('gone');
+    const row = await source();
+    expect(row.status).toBe('gone');
+    expect(row.last_error).toMatch(/410/);
+    const later = new Date(Date.now() + 30 * 86_400_000);
+    expect(await claimSources(database.db, { owner: 'x', now: later, limit: 10, leaseSeconds: 60 })).toHaveLength(0);
+  });
+
+  it('stores the new URL after a 301, and keeps the old one after a 302', async () => {
+    upstream.feed('/new.xml', body);
+    upstream.route('/moved.xml', (_req, res) => void res.writeHead(301, { location: '/new.xml' }).end());
+    upstream.route('/found.xml', (_req, res) => void res.writeHead(302, { location: '/new.xml' }).end());
+    await setup('/moved.xml');
+    await poll();
+    expect((await source()).url).toBe(upstream.url('/new.xml'));
+    await sql`TRUNCATE categories, sources, articles, tombstones, fetches RESTART IDENTITY CASCADE`.execute(database.db);
+    await setup('/found.xml');
+    await poll();
+    expect((await source()).url).toBe(upstream.url('/found.xml'));
+  });
+
+  it('honours Retry-After on 429 for that source, and backs off on repeated errors', async () => {
+    upstream.route('/busy.xml', (_req, res) => void res.writeHead(429, { 'retry-after': '7200' }).end());
+    await setup('/busy.xml');
+    const before = Date.now();
+    await poll();
+    const row = await source();
+    expect(row.status).toBe('erroring');
+    expect(row.consecutive_errors).toBe(1);
+    expect(row.next_poll_at.getTime() - before).toBeGreaterThanOrEqual(7200_000);
+    expect(row.next_poll_at.getTime() - before).toBeLessThanOrEqual(7200_000 * 1.1 + 5_000);
+
+    upstream.route('/busy.xml', (_req, res) => void res.writeHead(503).end());
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = Date.now();
+      await poll();
+      delays.push((await source()).next_poll_at.getTime() - t);
+    }
+    expect((await source()).consecutive_errors).toBe(4);
+    // 900 s doubling per error (±10 % jitter): 2 errors → 1800 s, 3 → 3600 s, 4 → 7200 s.
+    expect(delays[1]! / delays[0]!).toBeGreaterThan(1.5);
+    expect(delays[2]! / delays[1]!).toBeGreaterThan(1.5);
+    // A success resets the count.
+    upstream.feed('/busy.xml', body);
+    await poll();
+    expect(await source()).toMatchObject({ status: 'ok', consecutive_errors: 0, last_error: null });
+  });
+});
