@@ -1,13 +1,12 @@
 // Cross-source dedup: one story carried by several upstreams under different URLs is one article
 // listing every source; different stories are never merged.
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { pollDue } from '../src/poller/run.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
 import { readArticlePage } from '../src/store/feeds.ts';
-import { databases, type TestDatabase } from './helpers/databases.ts';
+import { databases } from './helpers/databases.ts';
+import { categoryOf, useWorld } from './helpers/fixture-world.ts';
 import { runAll, testPollerDeps } from './helpers/poller.ts';
-import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 interface Item {
   title: string;
@@ -34,35 +33,19 @@ const enBody =
   '<p>Researchers at a national laboratory reported a lithium-sulfur chemistry that doubled capacity over 500 cycles, according to a paper published on Monday.</p><p>More details followed.</p>';
 
 describe.each(databases)('cross-source dedup on $name', (factory) => {
-  let database: TestDatabase;
-  let upstream: Upstream;
-
-  beforeAll(async () => {
-    [database, upstream] = await Promise.all([factory.open(), startUpstream()]);
-  });
-  afterAll(async () => {
-    await Promise.all([database?.close(), upstream?.close()]);
-  });
-  beforeEach(async () => {
-    await sql`TRUNCATE categories, sources, articles, tombstones, fetches RESTART IDENTITY CASCADE`.execute(database.db);
-  });
+  const world = useWorld(factory);
+  beforeEach(() => world.reset());
 
   async function ingest(feeds: Record<string, string>) {
-    for (const [path, body] of Object.entries(feeds)) upstream.feed(path, body);
-    await syncCategoryDefinitions(database.db, [
-      {
-        slug: 'news',
-        title: 'News',
-        description: '',
-        language: 'zh-CN',
-        file: 'feeds/news.yaml',
-        sources: Object.keys(feeds).map((p) => ({ url: upstream.url(p), title: p.slice(1), intervalSeconds: null })),
-      },
+    for (const [path, body] of Object.entries(feeds)) world.upstream.feed(path, body);
+    const urls = Object.keys(feeds).map((p) => world.upstream.url(p));
+    await syncCategoryDefinitions(world.database.db, [
+      categoryOf('news', urls, { language: 'zh-CN', title: (url) => new URL(url).pathname.slice(1) }),
     ]);
-    const summary = await pollDue(testPollerDeps(database.db), runAll);
+    const summary = await pollDue(testPollerDeps(world.database.db), runAll);
     expect(summary.failed).toBe(0);
-    const category = await database.db.selectFrom('categories').select('id').where('slug', '=', 'news').executeTakeFirstOrThrow();
-    return readArticlePage(database.db, category.id, 100, null);
+    const category = await world.database.db.selectFrom('categories').select('id').where('slug', '=', 'news').executeTakeFirstOrThrow();
+    return readArticlePage(world.database.db, category.id, 100, null);
   }
 
   it('three upstreams, three URLs, text cut three ways: one article listing all three sources', async () => {

@@ -1,52 +1,38 @@
 // What a poll records on its source for each kind of upstream answer.
-import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { pollDue } from '../src/poller/run.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
 import { claimSources } from '../src/store/sources.ts';
-import { databases, type TestDatabase } from './helpers/databases.ts';
+import { databases } from './helpers/databases.ts';
+import { categoryOf, useWorld } from './helpers/fixture-world.ts';
 import { runAll, testPollerDeps } from './helpers/poller.ts';
-import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const body = `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>http://o.test/</link><description>d</description>
 <item><title>Only story here today</title><link>http://o.test/1</link><guid>1</guid></item></channel></rss>`;
 
 describe.each(databases)('poll outcomes on $name', (factory) => {
-  let database: TestDatabase;
-  let upstream: Upstream;
+  const world = useWorld(factory);
+  beforeEach(() => world.reset());
 
-  beforeAll(async () => {
-    [database, upstream] = await Promise.all([factory.open(), startUpstream()]);
-  });
-  afterAll(async () => {
-    await Promise.all([database?.close(), upstream?.close()]);
-  });
-  beforeEach(async () => {
-    await sql`TRUNCATE categories, sources, articles, tombstones, fetches RESTART IDENTITY CASCADE`.execute(database.db);
-  });
-
-  async function setup(path: string) {
-    await syncCategoryDefinitions(database.db, [
-      { slug: 'o', title: 'O', description: '', language: null, file: 'feeds/o.yaml', sources: [{ url: upstream.url(path), title: null, intervalSeconds: 900 }] },
-    ]);
-  }
-  const source = () => database.db.selectFrom('sources').selectAll().executeTakeFirstOrThrow();
-  const poll = async () => (await pollDue(testPollerDeps(database.db), runAll)).outcomes[0]!;
+  const setup = (path: string) =>
+    syncCategoryDefinitions(world.database.db, [categoryOf('o', [world.upstream.url(path)], { intervalSeconds: 900 })]);
+  const source = () => world.database.db.selectFrom('sources').selectAll().executeTakeFirstOrThrow();
+  const poll = async () => (await pollDue(testPollerDeps(world.database.db), runAll)).outcomes[0]!;
 
   it('skips an unchanged body by its hash when the upstream sends no validators', async () => {
-    upstream.route('/plain.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body));
+    world.upstream.route('/plain.xml', (_req, res) => void res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body));
     await setup('/plain.xml');
     expect((await poll()).kind).toBe('new');
-    const changedAt = (await database.db.selectFrom('articles').select('changed_at').executeTakeFirstOrThrow()).changed_at;
+    const changedAt = (await world.database.db.selectFrom('articles').select('changed_at').executeTakeFirstOrThrow()).changed_at;
     const second = await poll();
     expect(second.kind).toBe('unchanged');
     expect(second.counts).toMatchObject({ new: 0, updated: 0, duplicate: 0 });
-    expect((await database.db.selectFrom('articles').select('changed_at').executeTakeFirstOrThrow()).changed_at).toEqual(changedAt);
-    expect(upstream.hits.get('/plain.xml')?.at(-1)?.headers['if-none-match']).toBeUndefined();
+    expect((await world.database.db.selectFrom('articles').select('changed_at').executeTakeFirstOrThrow()).changed_at).toEqual(changedAt);
+    expect(world.upstream.hits.get('/plain.xml')?.at(-1)?.headers['if-none-match']).toBeUndefined();
   });
 
   it('marks a 410 source gone and never claims it again', async () => {
-    upstream.route('/gone.xml', (_req, res) => void res.writeHead(410).end());
+    world.upstream.route('/gone.xml', (_req, res) => void res.writeHead(410).end());
     await setup('/gone.xml');
     const outcome = await poll();
     expect(outcome.kind).toBe('gone');
@@ -54,24 +40,24 @@ describe.each(databases)('poll outcomes on $name', (factory) => {
     expect(row.status).toBe('gone');
     expect(row.last_error).toMatch(/410/);
     const later = new Date(Date.now() + 30 * 86_400_000);
-    expect(await claimSources(database.db, { owner: 'x', now: later, limit: 10, leaseSeconds: 60 })).toHaveLength(0);
+    expect(await claimSources(world.database.db, { owner: 'x', now: later, limit: 10, leaseSeconds: 60 })).toHaveLength(0);
   });
 
   it('stores the new URL after a 301, and keeps the old one after a 302', async () => {
-    upstream.feed('/new.xml', body);
-    upstream.route('/moved.xml', (_req, res) => void res.writeHead(301, { location: '/new.xml' }).end());
-    upstream.route('/found.xml', (_req, res) => void res.writeHead(302, { location: '/new.xml' }).end());
+    world.upstream.feed('/new.xml', body);
+    world.upstream.route('/moved.xml', (_req, res) => void res.writeHead(301, { location: '/new.xml' }).end());
+    world.upstream.route('/found.xml', (_req, res) => void res.writeHead(302, { location: '/new.xml' }).end());
     await setup('/moved.xml');
     await poll();
-    expect((await source()).url).toBe(upstream.url('/new.xml'));
-    await sql`TRUNCATE categories, sources, articles, tombstones, fetches RESTART IDENTITY CASCADE`.execute(database.db);
+    expect((await source()).url).toBe(world.upstream.url('/new.xml'));
+    await world.reset();
     await setup('/found.xml');
     await poll();
-    expect((await source()).url).toBe(upstream.url('/found.xml'));
+    expect((await source()).url).toBe(world.upstream.url('/found.xml'));
   });
 
   it('honours Retry-After on 429 for that source, and backs off on repeated errors', async () => {
-    upstream.route('/busy.xml', (_req, res) => void res.writeHead(429, { 'retry-after': '7200' }).end());
+    world.upstream.route('/busy.xml', (_req, res) => void res.writeHead(429, { 'retry-after': '7200' }).end());
     await setup('/busy.xml');
     const before = Date.now();
     await poll();
@@ -81,7 +67,7 @@ describe.each(databases)('poll outcomes on $name', (factory) => {
     expect(row.next_poll_at.getTime() - before).toBeGreaterThanOrEqual(7200_000);
     expect(row.next_poll_at.getTime() - before).toBeLessThanOrEqual(7200_000 * 1.1 + 5_000);
 
-    upstream.route('/busy.xml', (_req, res) => void res.writeHead(503).end());
+    world.upstream.route('/busy.xml', (_req, res) => void res.writeHead(503).end());
     const delays: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = Date.now();
@@ -93,7 +79,7 @@ describe.each(databases)('poll outcomes on $name', (factory) => {
     expect(delays[1]! / delays[0]!).toBeGreaterThan(1.5);
     expect(delays[2]! / delays[1]!).toBeGreaterThan(1.5);
     // A success resets the count.
-    upstream.feed('/busy.xml', body);
+    world.upstream.feed('/busy.xml', body);
     await poll();
     expect(await source()).toMatchObject({ status: 'ok', consecutive_errors: 0, last_error: null });
   });
