@@ -19,6 +19,9 @@ import { opmlRoutes } from './routes/opml.ts';
 import { RenderCache } from './routes/render-cache.ts';
 import type { Database } from './store/schema.ts';
 
+/** What the feed routes need from a render cache (the Worker passes one backed by the Cache API). */
+export type FeedRenderCache = Pick<RenderCache, 'get'>;
+
 export interface Compressed {
   gzip: Uint8Array<ArrayBuffer>;
   br: Uint8Array<ArrayBuffer>;
@@ -37,12 +40,16 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Fetches for the admin API (adding a source, poll now); without it those answer 503. */
   poller?: PollerDeps;
+  /** Rendered feeds; default an in-process RenderCache. A Worker's app lives for one request. */
+  renderCache?: FeedRenderCache;
+  /** Feed states; default a FeedStateReader of its own (the Node entry shares one with its fast path). */
+  feedStates?: FeedStateReader;
 }
 
 /** What routes receive: the app's dependencies plus the per-app caches. */
 export interface RouteDeps extends AppDeps {
   metrics: Metrics;
-  renderCache: RenderCache;
+  renderCache: FeedRenderCache;
   feedStates: FeedStateReader;
 }
 
@@ -50,8 +57,8 @@ export function createApp(deps: AppDeps): Hono {
   const routeDeps: RouteDeps = {
     ...deps,
     metrics: deps.metrics ?? new Metrics(),
-    renderCache: new RenderCache(),
-    feedStates: new FeedStateReader(deps.db, deps.feedStateTtlMs ?? 1_000),
+    renderCache: deps.renderCache ?? new RenderCache(),
+    feedStates: deps.feedStates ?? new FeedStateReader(deps.db, deps.feedStateTtlMs ?? 1_000),
   };
   const app = new Hono();
   // First, before routing: every spelling of an /admin path needs the token (routes/admin/guard.ts).

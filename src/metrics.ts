@@ -3,21 +3,37 @@
 
 type Labels = Record<string, string>;
 
+// Runs on every counted request: a plain loop, and escaping only for values that need it.
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function labelText(labels: Labels): string {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return '';
-  return `{${entries.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`).join(',')}}`;
+  let text = '';
+  for (const k in labels) {
+    const v = labels[k]!;
+    const value = NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
+    text += `${text === '' ? '' : ','}${k}="${value}"`;
+  }
+  return text === '' ? '' : `{${text}}`;
 }
 
 class Counter {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
+  // The key of the labels object seen last: hot callers pass one constant object per series.
+  private lastLabels: Labels | null = null;
+  private lastKey = '';
   constructor(readonly name: string, readonly help: string) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
-    const entry = this.values.get(key) ?? { labels, value: 0 };
-    entry.value += by;
-    this.values.set(key, entry);
+    let key: string;
+    if (labels === this.lastLabels) key = this.lastKey;
+    else {
+      key = labelText(labels);
+      this.lastLabels = labels;
+      this.lastKey = key;
+    }
+    const entry = this.values.get(key);
+    if (entry) entry.value += by;
+    else this.values.set(key, { labels, value: by });
   }
 
   get(labels: Labels = {}): number {

@@ -33,6 +33,12 @@ export function openPostgres(url: string, log: Logger, options: PostgresOptions 
   });
   // Without a listener, an idle client's error (server restart) crashes the process.
   pool.on('error', (error) => log.warn('database: idle connection error', { error: error.message }));
+  // The pool listens only to idle clients: a connection that dies while checked out (a server
+  // restart between two statements of a transaction) emits 'error' on its client, and unheard
+  // that kills the process. The statement in flight, if any, fails on its own.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => log.warn('database: connection lost', { error: error.message }));
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

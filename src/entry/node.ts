@@ -1,11 +1,13 @@
 // Node entry: serves PORT, polls on a timer, shuts down cleanly on SIGTERM/SIGINT.
-import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { Metrics } from '../metrics.ts';
 import { defaultRunOptions, pollDue } from '../poller/run.ts';
+import { FeedStateReader } from '../routes/feeds.ts';
+import { RenderCache } from '../routes/render-cache.ts';
 import { pruneArticles } from '../store/retention.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
 import { compressRender } from './compress.ts';
+import { serveWithFastFeeds } from './http-server.ts';
 
 const TICK_MS = 30_000;
 
@@ -15,9 +17,13 @@ async function main() {
   const metrics = new Metrics();
   // One poller identity and guarded fetcher for the timer and the admin API (add, poll now).
   const poller = { ...pollerDeps(booted), metrics };
-  const app = createApp({ db: database.db, config, log, now: () => new Date(), compress: compressRender, metrics, poller });
+  // The render cache and feed states are shared by the app and the server's fast path.
+  const now = () => new Date();
+  const renderCache = new RenderCache();
+  const feedStates = new FeedStateReader(database.db, 1_000);
+  const app = createApp({ db: database.db, config, log, now, compress: compressRender, metrics, poller, renderCache, feedStates });
 
-  const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  const server = serveWithFastFeeds(app, { renderCache, feedStates, metrics, now }, { port: config.port }, (info) => {
     log.info(`feedrelay: listening on http://localhost:${info.port}`, {
       database: database.kind,
       publicUrl: config.publicUrl,

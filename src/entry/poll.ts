@@ -6,6 +6,7 @@ import { outcomeLine, summaryLine } from '../poller/summary.ts';
 import { pruneArticles } from '../store/retention.ts';
 import { getSourceByUrl } from '../store/sources.ts';
 import { boot, fail, pollerDeps } from './boot.ts';
+import { createParsePool } from './parse-pool.ts';
 
 const PROGRESS_EVERY_MS = 5_000;
 
@@ -14,6 +15,8 @@ async function main() {
     options: { all: { type: 'boolean', default: false }, source: { type: 'string' } },
     strict: true,
   });
+  // Parsing threads, loading while the database is opened (one source alone does not need them).
+  const pool = values.source ? null : createParsePool(undefined, { eager: true });
   const booted = await boot(process.env);
   const { database, config } = booted;
   try {
@@ -26,7 +29,7 @@ async function main() {
     const started = performance.now();
     let lastProgress = started;
     let done = 0;
-    const summary = await pollDue(pollerDeps(booted), {
+    const summary = await pollDue({ ...pollerDeps(booted), ...(pool ? { parse: pool.parse } : {}) }, {
       ...defaultRunOptions(config.fetchTimeoutMs),
       ignoreSchedule: values.all,
       sourceId,
@@ -43,6 +46,7 @@ async function main() {
     const pruned = await pruneArticles(database.db, new Date(), config.retentionDays);
     if (pruned > 0) console.log(`retention: pruned ${pruned} article(s) first seen over ${config.retentionDays} days ago`);
   } finally {
+    await pool?.close();
     await database.close();
   }
 }

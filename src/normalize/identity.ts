@@ -97,9 +97,9 @@ export function leadText(title: string, text: string | null): string {
   return Array.from(c.slice(0, FINGERPRINT_TEXT_CHARS * 2)).slice(0, FINGERPRINT_TEXT_CHARS).join('');
 }
 
-export function fingerprintOf(title: string, text: string | null): string | null {
+/** `lead`: leadText(title, text), when the caller has it already (folding text is not free). */
+export function fingerprintOf(title: string, text: string | null, lead: string = leadText(title, text)): string | null {
   const t = fingerprintText(title);
-  const lead = leadText(title, text);
   if (Array.from(t).length < MIN_FINGERPRINT_TITLE || Array.from(lead).length < MIN_FINGERPRINT_TEXT) return null;
   return sha256(`${t}\n${lead}`);
 }

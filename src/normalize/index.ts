@@ -104,6 +104,7 @@ function draftOf(rawEntry: RawEntry, feed: FeedContext): Draft {
   const text = htmlToText(contentHtml ?? summaryHtml);
   const title = clip(plainText(rawEntry.title), MAX_TITLE) ?? (text ? truncateText(text, TITLE_FROM_TEXT) : null) ?? link ?? 'Untitled';
   const canonical = canonicalUrl(link);
+  const lead = leadText(title, text);
   return {
     guid: usableGuid(guidText, feed.feedUrls),
     text,
@@ -112,9 +113,9 @@ function draftOf(rawEntry: RawEntry, feed: FeedContext): Draft {
       link,
       canonicalUrl: canonical,
       urlHash: canonical ? sha256(canonical) : null,
-      fingerprint: fingerprintOf(title, text),
+      fingerprint: fingerprintOf(title, text, lead),
       titleKey: titleKeyOf(title),
-      leadText: leadText(title, text),
+      leadText: lead,
       title,
       contentHtml: contentHtml ?? summaryHtml,
       // A summary is worth republishing only next to a body it differs from.

@@ -142,8 +142,20 @@ const ATTRIBUTE_VALUES: Record<string, (value: string) => string | null> = {
   reversed: () => '',
 };
 
+// Per tag, the attributes it may keep (its own and the global ones), built once: this runs for
+// every tag of every sanitizer pass.
+const allowedAttributeSets = new Map<string, ReadonlySet<string>>();
+function allowedAttributesOf(tagName: string): ReadonlySet<string> {
+  let set = allowedAttributeSets.get(tagName);
+  if (!set) {
+    set = new Set([...(Object.hasOwn(ALLOWED_ATTRIBUTES, tagName) ? ALLOWED_ATTRIBUTES[tagName]! : []), ...(ALLOWED_ATTRIBUTES['*'] ?? [])]);
+    if (allowedAttributeSets.size < 256) allowedAttributeSets.set(tagName, set);
+  }
+  return set;
+}
+
 function cleanAttributes(tagName: string, attribs: Record<string, string>, base: string | null): Record<string, string> {
-  const allowed = new Set([...(ALLOWED_ATTRIBUTES[tagName] ?? []), ...(ALLOWED_ATTRIBUTES['*'] ?? [])]);
+  const allowed = allowedAttributesOf(tagName);
   const next: Record<string, string> = {};
   for (const [name, value] of Object.entries(attribs)) {
     if (!allowed.has(name)) continue;

@@ -7,13 +7,14 @@ export function strongEtag(bytes: Uint8Array): string {
 }
 
 function etagMatches(header: string, etag: string): boolean {
+  if (header === etag) return true; // the common case: a client sending back what it was given
   if (header.trim() === '*') return true;
   // If-None-Match uses weak comparison: W/"x" matches "x".
   const opaque = etag.replace(/^W\//, '');
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === opaque);
 }
 
-export function isNotModified(headers: Headers, etag: string, lastModified: Date): boolean {
+export function isNotModified(headers: Pick<Headers, 'get'>, etag: string, lastModified: Date): boolean {
   const inm = headers.get('if-none-match');
   if (inm !== null) return etagMatches(inm, etag);
   const ims = headers.get('if-modified-since');

@@ -17,6 +17,8 @@ export interface RenderedFeed {
 interface Entry {
   version: string;
   value: Promise<RenderedFeed>;
+  /** The render once it has finished (what peek() answers with). */
+  done?: RenderedFeed;
   bytes: number;
 }
 
@@ -27,6 +29,8 @@ export interface RenderCacheStats {
 
 export class RenderCache {
   private readonly entries = new Map<string, Entry>();
+  /** The key inserted last (the most recently used): peek() need not move it again. */
+  private newest: string | null = null;
   private totalBytes = 0;
   readonly stats: RenderCacheStats = { hits: 0, misses: 0 };
 
@@ -40,15 +44,18 @@ export class RenderCache {
       // Re-insert to keep Map order = least recently used first.
       this.entries.delete(key);
       this.entries.set(key, existing);
+      this.newest = key;
       return existing.value;
     }
     this.stats.misses++;
     if (existing) this.remove(key);
     const entry: Entry = { version, value: render(), bytes: 0 };
     this.entries.set(key, entry);
+    this.newest = key;
     try {
       const value = await entry.value;
       if (this.entries.get(key) === entry) {
+        entry.done = value;
         entry.bytes = value.body.byteLength + (value.gzip?.byteLength ?? 0) + (value.br?.byteLength ?? 0);
         this.totalBytes += entry.bytes;
         this.evict();
@@ -58,6 +65,22 @@ export class RenderCache {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       throw error;
     }
+  }
+
+  /**
+   * The finished render for `key` at `version`, without waiting and without rendering: the Node
+   * entry's fast path answers from it (routes/feeds.ts cachedFeedAnswer). Counts as a hit.
+   */
+  peek(key: string, version: string): RenderedFeed | undefined {
+    const existing = this.entries.get(key);
+    if (!existing || existing.version !== version || !existing.done) return undefined;
+    this.stats.hits++;
+    if (this.newest !== key) {
+      this.entries.delete(key);
+      this.entries.set(key, existing);
+      this.newest = key;
+    }
+    return existing.done;
   }
 
   private remove(key: string) {

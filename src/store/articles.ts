@@ -31,6 +31,11 @@ export async function ingestEntries(
   const counts: IngestCounts = { new: 0, updated: 0, duplicate: 0, unchanged: 0, skipped: 0 };
   if (entries.length === 0) return counts;
   return db.transaction().execute(async (tx) => {
+    // The source row is share-locked for the whole ingest: a delete waits for it to commit, and a
+    // source deleted while its fetch was in flight stores nothing (no articles outside every
+    // category, no provenance of a deleted source).
+    const live = await tx.selectFrom('sources').select('id').where('id', '=', sourceId).where('deleted_at', 'is', null).forShare().executeTakeFirst();
+    if (!live) return counts;
     const { now } = options;
     const known = await knownEntries(tx, sourceId, entries.map((e) => e.entryHash));
     await lockStoryKeys(tx, entries.filter((e) => !known.has(e.entryHash)));
@@ -38,6 +43,7 @@ export async function ingestEntries(
     const touchedArticles = new Set<number>();
     const seenIds: number[] = [];
 
+    const fresh: NormalizedEntry[] = [];
     for (const entry of entries) {
       const existing = known.get(entry.entryHash);
       if (existing) {
@@ -59,32 +65,17 @@ export async function ingestEntries(
         counts.skipped++;
         continue;
       }
-      const match = await findSameStory(tx, entry, now);
-      let articleId: number;
-      if (match !== null) {
-        articleId = match;
-        counts.duplicate++;
-      } else {
-        const created = await insertArticle(tx, sourceId, entry, options);
-        if (created.inserted) counts.new++;
-        else counts.duplicate++;
-        articleId = created.id;
-      }
-      await tx
-        .insertInto('article_sources')
-        .values({
-          source_id: sourceId,
-          entry_hash: entry.entryHash,
-          article_id: articleId,
-          guid: entry.guid,
-          link: entry.link,
-          content_hash: entry.contentHash,
-          first_seen_at: now,
-          last_seen_at: now,
-        })
-        .onConflict((oc) => oc.columns(['source_id', 'entry_hash']).doNothing())
-        .execute();
-      touchedArticles.add(articleId);
+      fresh.push(entry);
+    }
+    // New entries in a few statements whatever their number (one statement or more per entry
+    // made a 50-item feed cost ~60 ms of round trips; docs/performance.md): look up every story
+    // key at once, decide in entry order exactly as one-by-one lookups would (an entry can match
+    // one stored earlier in the same batch), then insert articles and provenance in one statement each.
+    if (fresh.length > 0) {
+      const stored = await storeNewEntries(tx, sourceId, fresh, options);
+      counts.new += stored.new;
+      counts.duplicate += stored.duplicate;
+      for (const id of stored.articleIds) touchedArticles.add(id);
     }
 
     if (seenIds.length > 0) {
@@ -143,44 +134,112 @@ async function tombstonedKeys(tx: Tx, sourceId: number, entries: NormalizedEntry
   return new Set(rows.map((r) => `${r.kind}:${r.hash}`));
 }
 
-async function findSameStory(tx: Tx, entry: NormalizedEntry, now: Date): Promise<number | null> {
-  const around = (notFuture(entry.publishedAt, now) ?? now).getTime();
-  if (entry.urlHash) {
-    const byUrl = await tx.selectFrom('articles').select('id').where('url_hash', '=', entry.urlHash).executeTakeFirst();
-    if (byUrl) return byUrl.id;
+/** An article about to be inserted by this batch; `id` is known after the insert. */
+interface Planned {
+  entry: NormalizedEntry;
+  publishedAt: number;
+  id: number | null;
+  inserted: boolean;
+}
+
+interface StoredRow {
+  id: number;
+  published: number;
+  leadText: string | null;
+}
+
+/**
+ * The stored articles any of `entries` could be the same story as, by canonical URL, fingerprint or
+ * headline key, fetched in one query per key kind; `find` then answers for one entry what
+ * findSameStory's one-by-one queries would have, counting the articles this batch plans to insert
+ * (higher ids than any stored one) as stored.
+ */
+async function storyIndex(tx: Tx, entries: NormalizedEntry[], now: Date) {
+  const aroundOf = (entry: NormalizedEntry) => (notFuture(entry.publishedAt, now) ?? now).getTime();
+  const arounds = entries.map(aroundOf);
+  const lo = new Date(Math.min(...arounds) - FINGERPRINT_WINDOW_MS);
+  const hi = new Date(Math.max(...arounds) + FINGERPRINT_WINDOW_MS);
+  const urlHashes = [...new Set(entries.flatMap((e) => (e.urlHash ? [e.urlHash] : [])))];
+  const fingerprints = [...new Set(entries.flatMap((e) => (e.fingerprint ? [e.fingerprint] : [])))];
+  const titleKeys = [...new Set(entries.flatMap((e) => (e.titleKey ? [e.titleKey] : [])))];
+  // One connection serves the transaction: the three lookups go one after another.
+  const byUrlRows =
+    urlHashes.length === 0 ? [] : await tx.selectFrom('articles').select(['id', 'url_hash']).where('url_hash', 'in', urlHashes).execute();
+  const byFingerprintRows =
+    fingerprints.length === 0
+      ? []
+      : await tx
+          .selectFrom('articles')
+          .select(['id', 'fingerprint', 'published_at'])
+          .where('fingerprint', 'in', fingerprints)
+          .where('published_at', '>=', lo)
+          .where('published_at', '<=', hi)
+          .orderBy('id')
+          .execute();
+  const byTitleRows =
+    titleKeys.length === 0
+      ? []
+      : await tx
+          .selectFrom('articles')
+          .select(['id', 'title_key', 'published_at', 'lead_text'])
+          .where('title_key', 'in', titleKeys)
+          .where('published_at', '>=', lo)
+          .where('published_at', '<=', hi)
+          .orderBy('id')
+          .execute();
+  const byUrl = new Map(byUrlRows.map((r) => [r.url_hash!, r.id]));
+  const group = <K>(rows: (StoredRow & { key: K })[]) => {
+    const map = new Map<K, StoredRow[]>();
+    for (const row of rows) {
+      const list = map.get(row.key) ?? [];
+      list.push(row);
+      map.set(row.key, list);
+    }
+    return map;
+  };
+  const byFingerprint = group(byFingerprintRows.map((r) => ({ key: r.fingerprint!, id: r.id, published: r.published_at.getTime(), leadText: null })));
+  const byTitle = group(byTitleRows.map((r) => ({ key: r.title_key!, id: r.id, published: r.published_at.getTime(), leadText: r.lead_text })));
+
+  /** An existing article id, a planned article, or null (a new story). */
+  function find(entry: NormalizedEntry, planned: Planned[]): number | Planned | null {
+    const around = aroundOf(entry);
+    const near = (published: number) => published >= around - FINGERPRINT_WINDOW_MS && published <= around + FINGERPRINT_WINDOW_MS;
+    if (entry.urlHash) {
+      const id = byUrl.get(entry.urlHash);
+      if (id !== undefined) return id;
+      const same = planned.find((p) => p.entry.urlHash === entry.urlHash);
+      if (same) return same;
+    }
+    if (entry.fingerprint) {
+      // Republishers carry a story within days of each other. Recurring posts with one title and
+      // boilerplate body ("Weekly open thread") are new stories, so only a near date matches.
+      const stored = byFingerprint.get(entry.fingerprint)?.find((r) => near(r.published));
+      if (stored) return stored.id;
+      const same = planned.find((p) => p.entry.fingerprint === entry.fingerprint && near(p.publishedAt));
+      if (same) return same;
+    }
+    if (entry.titleKey) {
+      // Republishers cut the text at different lengths, so the fingerprint can differ for one
+      // story: the same headline near in time with agreeing leads is the same story too. The
+      // five oldest near candidates are compared, as one query with LIMIT 5 would.
+      const candidates: (StoredRow | Planned)[] = [
+        ...(byTitle.get(entry.titleKey)?.filter((r) => near(r.published)) ?? []),
+        ...planned.filter((p) => p.entry.titleKey === entry.titleKey && near(p.publishedAt)),
+      ].slice(0, 5);
+      const match = candidates.find((c) =>
+        leadsAgree(entry.title, entry.leadText, 'entry' in c ? c.entry.leadText : (c.leadText ?? '')),
+      );
+      if (match) return 'entry' in match ? match : match.id;
+    }
+    return null;
   }
-  if (entry.fingerprint) {
-    // Republishers carry a story within days of each other. Recurring posts with one title and
-    // boilerplate body ("Weekly open thread") are new stories, so only a near date matches.
-    const byFingerprint = await tx
-      .selectFrom('articles')
-      .select('id')
-      .where('fingerprint', '=', entry.fingerprint)
-      .where('published_at', '>=', new Date(around - FINGERPRINT_WINDOW_MS))
-      .where('published_at', '<=', new Date(around + FINGERPRINT_WINDOW_MS))
-      .orderBy('id')
-      .executeTakeFirst();
-    if (byFingerprint) return byFingerprint.id;
-  }
-  if (entry.titleKey) {
-    // Republishers cut the text at different lengths, so the fingerprint can differ for one
-    // story: the same headline near in time with agreeing leads is the same story too.
-    const candidates = await tx
-      .selectFrom('articles')
-      .select(['id', 'lead_text'])
-      .where('title_key', '=', entry.titleKey)
-      .where('published_at', '>=', new Date(around - FINGERPRINT_WINDOW_MS))
-      .where('published_at', '<=', new Date(around + FINGERPRINT_WINDOW_MS))
-      .orderBy('id')
-      .limit(5)
-      .execute();
-    const match = candidates.find((c) => leadsAgree(entry.title, entry.leadText, c.lead_text ?? ''));
-    if (match) return match.id;
-  }
-  return null;
+  return { find };
 }
 
 const FINGERPRINT_WINDOW_MS = 3 * 86_400_000;
+
+/** Rows per multi-row insert. */
+const INSERT_SLICE = 1000;
 
 // Upstream clocks drift a little; a date further ahead than this is a mistake (year 9999), and
 // would pin the feed's `updated` and the item's place forever. It becomes the first-seen time.
@@ -208,35 +267,113 @@ function articleColumns(entry: NormalizedEntry, now: Date) {
   };
 }
 
-async function insertArticle(
+/** Inserts the articles and provenance rows of new entries; see ingestEntries. */
+async function storeNewEntries(
   tx: Tx,
   sourceId: number,
-  entry: NormalizedEntry,
+  entries: NormalizedEntry[],
   { now, newId }: IngestOptions,
-): Promise<{ id: number; inserted: boolean }> {
-  const published = notFuture(entry.publishedAt, now) ?? now;
-  const row = await tx
-    .insertInto('articles')
-    .values({
-      ...articleColumns(entry, now),
-      public_id: newId(),
-      canonical_url: entry.canonicalUrl,
-      url_hash: entry.urlHash,
-      fingerprint: entry.fingerprint,
-      title_key: entry.titleKey,
-      lead_text: entry.leadText,
-      first_seen_at: now,
-      // A future or bogus date must not pin an item to the top forever.
-      sort_at: published.getTime() > now.getTime() ? now : published,
-      first_source_id: sourceId,
-    })
-    .onConflict((oc) => oc.column('url_hash').where('url_hash', 'is not', null).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (row) return { id: row.id, inserted: true };
-  // Another poller stored the same canonical URL between our lookup and insert.
-  const existing = await tx.selectFrom('articles').select('id').where('url_hash', '=', entry.urlHash).executeTakeFirstOrThrow();
-  return { id: existing.id, inserted: false };
+): Promise<{ new: number; duplicate: number; articleIds: number[] }> {
+  const index = await storyIndex(tx, entries, now);
+  const planned: Planned[] = [];
+  const targets: (number | Planned)[] = [];
+  for (const entry of entries) {
+    const found = index.find(entry, planned);
+    if (found !== null) {
+      targets.push(found);
+      continue;
+    }
+    const own: Planned = { entry, publishedAt: (notFuture(entry.publishedAt, now) ?? now).getTime(), id: null, inserted: false };
+    planned.push(own);
+    targets.push(own);
+  }
+
+  if (planned.length > 0) {
+    const publicIds = planned.map(() => newId());
+    const rows: { id: number; public_id: string }[] = [];
+    // In slices: a statement takes at most 65,535 parameters (19 per article).
+    for (let start = 0; start < planned.length; start += INSERT_SLICE) {
+      rows.push(
+        ...(await tx
+          .insertInto('articles')
+          .values(
+            planned.slice(start, start + INSERT_SLICE).map((p, k) => {
+              const published = notFuture(p.entry.publishedAt, now) ?? now;
+              return {
+                ...articleColumns(p.entry, now),
+                public_id: publicIds[start + k]!,
+                canonical_url: p.entry.canonicalUrl,
+                url_hash: p.entry.urlHash,
+                fingerprint: p.entry.fingerprint,
+                title_key: p.entry.titleKey,
+                lead_text: p.entry.leadText,
+                first_seen_at: now,
+                // A future or bogus date must not pin an item to the top forever.
+                sort_at: published.getTime() > now.getTime() ? now : published,
+                first_source_id: sourceId,
+              };
+            }),
+          )
+          .onConflict((oc) => oc.column('url_hash').where('url_hash', 'is not', null).doNothing())
+          .returning(['id', 'public_id'])
+          .execute()),
+      );
+    }
+    const idByPublicId = new Map(rows.map((r) => [r.public_id, r.id]));
+    planned.forEach((p, i) => {
+      const id = idByPublicId.get(publicIds[i]!);
+      if (id !== undefined) {
+        p.id = id;
+        p.inserted = true;
+      }
+    });
+    // Another poller stored the same canonical URL between our lookup and insert.
+    const lost = planned.filter((p) => p.id === null);
+    if (lost.length > 0) {
+      const existing = await tx
+        .selectFrom('articles')
+        .select(['id', 'url_hash'])
+        .where('url_hash', 'in', lost.map((p) => p.entry.urlHash!))
+        .execute();
+      const byHash = new Map(existing.map((r) => [r.url_hash!, r.id]));
+      for (const p of lost) {
+        const id = byHash.get(p.entry.urlHash!);
+        if (id === undefined) throw new Error(`ingest: article for ${p.entry.canonicalUrl} neither inserted nor found`);
+        p.id = id;
+      }
+    }
+  }
+
+  let created = 0;
+  let duplicate = 0;
+  const articleIds = targets.map((target, i) => {
+    if (typeof target === 'number') {
+      duplicate++;
+      return target;
+    }
+    if (target.entry === entries[i] && target.inserted) created++;
+    else duplicate++;
+    return target.id!;
+  });
+  for (let start = 0; start < entries.length; start += INSERT_SLICE) {
+    await tx
+      .insertInto('article_sources')
+      .values(
+        entries.slice(start, start + INSERT_SLICE).map((entry, k) => ({
+          source_id: sourceId,
+          entry_hash: entry.entryHash,
+          article_id: articleIds[start + k]!,
+          guid: entry.guid,
+          link: entry.link,
+          content_hash: entry.contentHash,
+          first_seen_at: now,
+          last_seen_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['source_id', 'entry_hash']).doNothing())
+      .execute();
+  }
+  return { new: created, duplicate, articleIds };
 }
 
 async function updateFromEntry(tx: Tx, sourceId: number, articleId: number, entry: NormalizedEntry, now: Date) {

@@ -13,6 +13,8 @@ export interface ClaimOptions {
   sourceId?: number;
   /** Skip sources fetched at or after this time (one pass of an ignoreSchedule run). */
   notFetchedSince?: Date;
+  /** At most this many of the claimed sources may be in an error streak (the poller's reserve). */
+  maxErroring?: number;
 }
 
 /**
@@ -23,17 +25,36 @@ export interface ClaimOptions {
 export async function claimSources(db: Kysely<Database>, options: ClaimOptions): Promise<Source[]> {
   const { owner, now, limit, leaseSeconds } = options;
   const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
-  const result = await sql<Source>`
-    UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
-    WHERE id IN (
-      SELECT id FROM sources
-      WHERE deleted_at IS NULL
+  const claimable = sql`deleted_at IS NULL
         AND status NOT IN ('paused', 'gone')
         AND (in_config OR added_by_api)
         AND (lease_until IS NULL OR lease_until < ${now})
         ${options.ignoreSchedule || options.sourceId !== undefined ? sql`` : sql`AND next_poll_at <= ${now}`}
         ${options.sourceId !== undefined ? sql`AND id = ${options.sourceId}` : sql``}
-        ${options.notFetchedSince ? sql`AND (last_fetched_at IS NULL OR last_fetched_at < ${options.notFetchedSince})` : sql``}
+        ${options.notFetchedSince ? sql`AND (last_fetched_at IS NULL OR last_fetched_at < ${options.notFetchedSince})` : sql``}`;
+  if (options.maxErroring !== undefined && options.maxErroring < limit) {
+    // Two due-ordered queues, the erroring one capped; merged back in due order.
+    const result = await sql<Source>`
+      WITH healthy AS (
+        SELECT id, next_poll_at FROM sources WHERE ${claimable} AND consecutive_errors = 0
+        ORDER BY next_poll_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED
+      ), erroring AS (
+        SELECT id, next_poll_at FROM sources WHERE ${claimable} AND consecutive_errors > 0
+        ORDER BY next_poll_at, id LIMIT ${options.maxErroring} FOR UPDATE SKIP LOCKED
+      ), chosen AS (
+        SELECT id FROM (SELECT * FROM healthy UNION ALL SELECT * FROM erroring) AS due
+        ORDER BY next_poll_at, id LIMIT ${limit}
+      )
+      UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
+      WHERE id IN (SELECT id FROM chosen)
+      RETURNING *`.execute(db);
+    return result.rows;
+  }
+  const result = await sql<Source>`
+    UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
+    WHERE id IN (
+      SELECT id FROM sources
+      WHERE ${claimable}
       ORDER BY next_poll_at, id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
@@ -61,34 +82,61 @@ export interface PollRecord {
 
 /** Stores a poll's outcome and releases the lease, if this poller still holds it. */
 export async function recordPoll(db: Kysely<Database>, sourceId: number, owner: string, record: PollRecord): Promise<void> {
+  record = await withoutTakenUrl(db, sourceId, record);
+  await db.updateTable('sources').set(pollColumns(record)).where('id', '=', sourceId).where('lease_owner', '=', owner).execute();
+}
+
+/** A permanent redirect onto a URL another source already polls: keep ours, the other wins. */
+async function withoutTakenUrl(db: Kysely<Database>, sourceId: number, record: PollRecord): Promise<PollRecord> {
+  if (record.url === undefined) return record;
+  const taken = await db.selectFrom('sources').select('id').where('url', '=', record.url).where('id', '!=', sourceId).executeTakeFirst();
+  return taken ? { ...record, url: undefined } : record;
+}
+
+function pollColumns(record: PollRecord) {
+  return {
+    status: record.status,
+    ...(record.url !== undefined ? { url: record.url } : {}),
+    ...(record.etag !== undefined ? { etag: record.etag } : {}),
+    ...(record.lastModified !== undefined ? { last_modified: record.lastModified } : {}),
+    ...(record.bodyHash !== undefined ? { body_hash: record.bodyHash } : {}),
+    ...(record.feedTitle ? { feed_title: record.feedTitle } : {}),
+    ...(record.siteUrl ? { site_url: record.siteUrl } : {}),
+    last_fetched_at: record.fetchedAt,
+    ...(record.success ? { last_success_at: record.fetchedAt } : {}),
+    last_http_status: record.httpStatus,
+    last_error: record.error,
+    consecutive_errors: record.consecutiveErrors,
+    schedule_hints: JSON.stringify(record.scheduleHints),
+    next_poll_at: record.nextPollAt,
+    lease_owner: null,
+    lease_until: null,
+    updated_at: sql<Date>`now()`,
+  };
+}
+
+/**
+ * recordPoll and logFetch as one statement (data-modifying CTEs): one round trip and one WAL flush
+ * for what every poll does — a cycle of 10,000 mostly-304 sources spends most of its time on these
+ * (docs/performance.md). A redirect to check first takes the two-statement way, in a transaction.
+ */
+export async function recordPollAndLog(db: Kysely<Database>, sourceId: number, owner: string, record: PollRecord, entry: FetchLogEntry): Promise<void> {
   if (record.url !== undefined) {
-    // A permanent redirect onto a URL another source already polls: keep ours, the other wins.
-    const taken = await db.selectFrom('sources').select('id').where('url', '=', record.url).where('id', '!=', sourceId).executeTakeFirst();
-    if (taken) record = { ...record, url: undefined };
+    await db.transaction().execute(async (tx) => {
+      await recordPoll(tx, sourceId, owner, record);
+      await logFetch(tx, entry);
+    });
+    return;
   }
+  // The statement's snapshot does not see the row it inserts: keep the newest KEEP - 1 older ones.
   await db
-    .updateTable('sources')
-    .set({
-      status: record.status,
-      ...(record.url !== undefined ? { url: record.url } : {}),
-      ...(record.etag !== undefined ? { etag: record.etag } : {}),
-      ...(record.lastModified !== undefined ? { last_modified: record.lastModified } : {}),
-      ...(record.bodyHash !== undefined ? { body_hash: record.bodyHash } : {}),
-      ...(record.feedTitle ? { feed_title: record.feedTitle } : {}),
-      ...(record.siteUrl ? { site_url: record.siteUrl } : {}),
-      last_fetched_at: record.fetchedAt,
-      ...(record.success ? { last_success_at: record.fetchedAt } : {}),
-      last_http_status: record.httpStatus,
-      last_error: record.error,
-      consecutive_errors: record.consecutiveErrors,
-      schedule_hints: JSON.stringify(record.scheduleHints),
-      next_poll_at: record.nextPollAt,
-      lease_owner: null,
-      lease_until: null,
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', sourceId)
-    .where('lease_owner', '=', owner)
+    .with('recorded', (qb) => qb.updateTable('sources').set(pollColumns(record)).where('id', '=', sourceId).where('lease_owner', '=', owner).returning('id'))
+    .with('logged', (qb) => qb.insertInto('fetches').values(fetchColumns(entry)).returning('id'))
+    .deleteFrom('fetches')
+    .where('source_id', '=', entry.sourceId)
+    .where('id', '<', (eb) =>
+      eb.selectFrom('fetches').select('id').where('source_id', '=', entry.sourceId).orderBy('id', 'desc').offset(FETCH_LOG_KEEP - 2).limit(1),
+    )
     .execute();
 }
 
@@ -120,22 +168,7 @@ export interface FetchLogEntry {
 const FETCH_LOG_KEEP = 50;
 
 export async function logFetch(db: Kysely<Database>, entry: FetchLogEntry): Promise<void> {
-  await db
-    .insertInto('fetches')
-    .values({
-      source_id: entry.sourceId,
-      started_at: entry.startedAt,
-      duration_ms: Math.round(entry.durationMs),
-      url: entry.url,
-      http_status: entry.httpStatus,
-      outcome: entry.outcome,
-      error: entry.error,
-      bytes: entry.bytes,
-      new_count: entry.newCount,
-      updated_count: entry.updatedCount,
-      duplicate_count: entry.duplicateCount,
-    })
-    .execute();
+  await db.insertInto('fetches').values(fetchColumns(entry)).execute();
   // Keep the log bounded per source; the newest entries are the useful ones.
   await db
     .deleteFrom('fetches')
@@ -153,6 +186,22 @@ export async function logFetch(db: Kysely<Database>, entry: FetchLogEntry): Prom
           .limit(1),
     )
     .execute();
+}
+
+function fetchColumns(entry: FetchLogEntry) {
+  return {
+    source_id: entry.sourceId,
+    started_at: entry.startedAt,
+    duration_ms: Math.round(entry.durationMs),
+    url: entry.url,
+    http_status: entry.httpStatus,
+    outcome: entry.outcome,
+    error: entry.error,
+    bytes: entry.bytes,
+    new_count: entry.newCount,
+    updated_count: entry.updatedCount,
+    duplicate_count: entry.duplicateCount,
+  };
 }
 
 export function getSourceByUrl(db: Kysely<Database>, url: string): Promise<Source | undefined> {

@@ -1,0 +1,128 @@
+// (c) Re-polling upstreams that send no validators and the same 200 body as last time: the poller
+// fetches the body, sees its hash unchanged and stops (no parse), against parsing the same bytes
+// with rss-parser alone. Ours is a whole poll cycle (pollDue, the service's limits) over N sources
+// on a local upstream, per source; parse-only is parseString over the same N bodies, per body.
+import { createHash, randomUUID } from 'node:crypto';
+import Parser from 'rss-parser';
+import { createNodeFetch } from '../src/entry/node-fetch.ts';
+import { fetchFeed } from '../src/fetcher/index.ts';
+import { silentLogger } from '../src/log.ts';
+import { defaultRunOptions, pollDue } from '../src/poller/run.ts';
+import { syncCategoryDefinitions } from '../src/store/catalog.ts';
+import type { Context } from './lib/context.ts';
+import { openBenchDatabase } from './lib/db.ts';
+import { RemoteUpstream } from './lib/remote-upstream.ts';
+import { median, round } from './lib/stats.ts';
+import { zhFeed } from './lib/zh.ts';
+
+export interface UnchangedFigures {
+  sources: number;
+  feedBytes: number;
+  rounds: number;
+  oursMsPerSource: number;
+  parseOnlyMsPerSource: number;
+  ratio: number;
+  /** The floor under ours: the same fetches (same fetcher, same concurrency) and hashing, no database. */
+  fetchHashOnlyMsPerSource: number;
+  fetchHashOnlyRatio: number;
+}
+
+export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
+  ctx.log('(c) re-poll of unchanged upstreams without validators vs rss-parser parseString alone');
+  const sources = ctx.quick ? 100 : 200;
+  const rounds = ctx.quick ? 5 : 7;
+  const { upstream, info } = await RemoteUpstream.start({ feeds: sources, items: 50, ports: 20, validators: false });
+  const database = await openBenchDatabase('c');
+  const db = database.opened.db;
+  try {
+    await upstream.warm(info.urls.map((_, i) => i));
+    // The bodies the upstream serves (zhFeed is deterministic), for parse-only and for the hash a
+    // previous poll would have stored.
+    const bodies = info.urls.map((_, i) => zhFeed(i, 50, 0));
+    await syncCategoryDefinitions(db, [
+      { slug: 'kejiribao', title: '科技日报新闻', description: '', language: 'zh-CN', file: 'feeds/kejiribao.yaml', sources: info.urls.map((url) => ({ url, title: null, intervalSeconds: null })) },
+    ]);
+    for (const [i, url] of info.urls.entries()) {
+      const hash = createHash('sha256').update(bodies[i]!).digest('hex');
+      await db.updateTable('sources').set({ body_hash: hash }).where('url', '=', url).execute();
+    }
+    const deps = {
+      db,
+      fetcher: { fetch: createNodeFetch(['127.0.0.1']), timeoutMs: 20_000, maxBytes: 10 * 1024 * 1024, userAgent: 'feedrelay-bench' },
+      defaultIntervalSeconds: 900,
+      now: () => new Date(),
+      random: Math.random,
+      newId: randomUUID,
+      log: silentLogger,
+      owner: `bench-${randomUUID().slice(0, 8)}`,
+    };
+    const ours = async () => {
+      const started = performance.now();
+      const summary = await pollDue(deps, { ...defaultRunOptions(20_000), ignoreSchedule: true });
+      const ms = performance.now() - started;
+      const unchanged = summary.outcomes.filter((o) => o.kind === 'unchanged').length;
+      if (unchanged !== sources) throw new Error(`expected ${sources} unchanged polls, got ${JSON.stringify(summary.outcomes.slice(0, 3))}`);
+      return ms / sources;
+    };
+    const fetchHashOnly = async () => {
+      const started = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < info.urls.length) {
+          const url = info.urls[next++]!;
+          const result = await fetchFeed({ url, etag: null, lastModified: null }, deps.fetcher);
+          if (result.kind !== 'ok') throw new Error('fetch-only: expected a body');
+          createHash('sha256').update(result.body).digest('hex');
+        }
+      };
+      await Promise.all(Array.from({ length: defaultRunOptions(20_000).concurrency }, worker));
+      return (performance.now() - started) / sources;
+    };
+    const parseOnly = async () => {
+      const started = performance.now();
+      for (const body of bodies) await new Parser().parseString(body);
+      return (performance.now() - started) / sources;
+    };
+    await ours();
+    await parseOnly();
+    await fetchHashOnly();
+    const oursMs: number[] = [];
+    const parseMs: number[] = [];
+    const floorMs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        oursMs.push(await ours());
+        parseMs.push(await parseOnly());
+        floorMs.push(await fetchHashOnly());
+      } else {
+        floorMs.push(await fetchHashOnly());
+        parseMs.push(await parseOnly());
+        oursMs.push(await ours());
+      }
+      ctx.log(
+        `  (c) round ${r + 1}/${rounds}: ours ${oursMs.at(-1)!.toFixed(3)} ms/source, parse-only ${parseMs.at(-1)!.toFixed(3)}, ` +
+          `fetch+hash only ${floorMs.at(-1)!.toFixed(3)}`,
+      );
+    }
+    const o = median(oursMs);
+    const p = median(parseMs);
+    const figures: UnchangedFigures = {
+      sources,
+      feedBytes: Buffer.byteLength(bodies[0]!),
+      rounds,
+      oursMsPerSource: round(o, 3),
+      parseOnlyMsPerSource: round(p, 3),
+      ratio: round(o / p, 3),
+      fetchHashOnlyMsPerSource: round(median(floorMs), 3),
+      fetchHashOnlyRatio: round(median(floorMs) / p, 3),
+    };
+    ctx.log(
+      `(c) ${sources} unchanged ${figures.feedBytes} B bodies: ours ${figures.oursMsPerSource} ms/source vs parse-only ${figures.parseOnlyMsPerSource} ms = ${figures.ratio}× (target ≤ 0.2); ` +
+        `the fetch and hash alone, no database: ${figures.fetchHashOnlyMsPerSource} ms = ${figures.fetchHashOnlyRatio}×`,
+    );
+    return figures;
+  } finally {
+    await database.close();
+    await upstream.close();
+  }
+}

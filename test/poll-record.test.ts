@@ -1,0 +1,74 @@
+// A poll's record and log line in one statement (store/sources.ts recordPollAndLog): the source
+// row updated and released as recordPoll does, the log kept to its newest 50 lines as logFetch does.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncCategoryDefinitions } from '../src/store/catalog.ts';
+import { claimSources, recordPollAndLog } from '../src/store/sources.ts';
+import { databases, type TestDatabase } from './helpers/databases.ts';
+
+describe.each(databases)('poll record and log on $name', (factory) => {
+  let database: TestDatabase;
+  let sourceId: number;
+  const record = (i: number) => ({
+    status: 'ok' as const,
+    etag: `"e${i}"`,
+    fetchedAt: new Date(Date.UTC(2026, 10, 1, 0, i)),
+    success: true,
+    httpStatus: 304,
+    error: null,
+    consecutiveErrors: 0,
+    scheduleHints: {},
+    nextPollAt: new Date(Date.UTC(2026, 10, 1, 1, i)),
+  });
+  const entry = (i: number) => ({
+    sourceId,
+    startedAt: new Date(Date.UTC(2026, 10, 1, 0, i)),
+    durationMs: 3.4,
+    url: 'http://record.test/feed.xml',
+    httpStatus: 304,
+    outcome: 'not-modified',
+    error: null,
+    bytes: null,
+    newCount: 0,
+    updatedCount: 0,
+    duplicateCount: 0,
+  });
+
+  beforeAll(async () => {
+    database = await factory.open();
+    await syncCategoryDefinitions(database.db, [
+      { slug: 'rec', title: 'Rec', description: '', language: null, file: 'feeds/rec.yaml', sources: [{ url: 'http://record.test/feed.xml', title: null, intervalSeconds: null }] },
+    ]);
+    sourceId = (await database.db.selectFrom('sources').select('id').executeTakeFirstOrThrow()).id;
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('updates and releases the source its poller holds, and logs the poll', async () => {
+    const [claimed] = await claimSources(database.db, { owner: 'me', now: new Date(), limit: 1, leaseSeconds: 60, ignoreSchedule: true });
+    expect(claimed?.id).toBe(sourceId);
+    await recordPollAndLog(database.db, sourceId, 'me', record(0), entry(0));
+    const row = await database.db.selectFrom('sources').selectAll().where('id', '=', sourceId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ etag: '"e0"', last_http_status: 304, lease_owner: null, lease_until: null });
+    expect(row.next_poll_at.toISOString()).toBe('2026-11-01T01:00:00.000Z');
+    const log = await database.db.selectFrom('fetches').selectAll().where('source_id', '=', sourceId).execute();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ outcome: 'not-modified', http_status: 304, duration_ms: 3 });
+  });
+
+  it('leaves a source another poller holds alone, but still logs', async () => {
+    await database.db.updateTable('sources').set({ lease_owner: 'other', lease_until: new Date(Date.now() + 60_000) }).where('id', '=', sourceId).execute();
+    await recordPollAndLog(database.db, sourceId, 'me', record(1), entry(1));
+    const row = await database.db.selectFrom('sources').selectAll().where('id', '=', sourceId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ etag: '"e0"', lease_owner: 'other' });
+    await database.db.updateTable('sources').set({ lease_owner: null, lease_until: null }).where('id', '=', sourceId).execute();
+  });
+
+  it('keeps the newest 50 log lines', async () => {
+    for (let i = 2; i < 70; i++) await recordPollAndLog(database.db, sourceId, 'me', record(i), entry(i));
+    const log = await database.db.selectFrom('fetches').select('started_at').where('source_id', '=', sourceId).orderBy('id').execute();
+    expect(log).toHaveLength(50);
+    expect(log[0]!.started_at.toISOString()).toBe(new Date(Date.UTC(2026, 10, 1, 0, 20)).toISOString());
+    expect(log.at(-1)!.started_at.toISOString()).toBe(new Date(Date.UTC(2026, 10, 1, 0, 69)).toISOString());
+  });
+});
