@@ -3,7 +3,7 @@
 // validators a previous cycle stored, 10 % changed and serve a 50-item feed of new stories (~2 KB
 // of Chinese HTML each, 50,000 new articles in all). Wall time and peak RSS, against a bare
 // process doing the same requests and parsing the changed bodies (no database, no normalizing).
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { Context } from './lib/context.ts';
@@ -68,7 +68,7 @@ export async function benchCycle(ctx: Context): Promise<CycleFigures> {
         .execute();
     }
     const feedsDir = join(await tempDir('d'), 'feeds');
-    await (await import('node:fs/promises')).mkdir(feedsDir);
+    await mkdir(feedsDir);
     const env = { DATABASE_URL: database.bench.url, FEEDS_DIR: feedsDir, ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1', PUBLIC_URL: 'http://bench.test' };
 
     const oursS: number[] = [];
@@ -82,7 +82,7 @@ export async function benchCycle(ctx: Context): Promise<CycleFigures> {
       const changed = info.urls.map((_, i) => i).filter((i) => i % 10 === r % 10);
       changedCount = changed.length;
       const before = await upstream.info();
-      const after = await upstream.change(changed);
+      await upstream.change(changed);
       await upstream.warm(changed);
       // The bare process asks with the validators the database holds (old ones for the changed tenth).
       const job = join(await tempDir('d-job'), 'job.json');
@@ -114,7 +114,6 @@ export async function benchCycle(ctx: Context): Promise<CycleFigures> {
         await doOurs();
         await doBare();
       }
-      void after;
       ctx.log(
         `  (d) round ${r + 1}/${rounds}: ours ${oursS.at(-1)!.toFixed(1)} s, ${oursRss.at(-1)!.toFixed(0)} MB peak, ${oursCpu.at(-1)!.toFixed(1)} s CPU; ` +
           `bare ${bareS.at(-1)!.toFixed(1)} s, ${bareRss.at(-1)!.toFixed(0)} MB`,
