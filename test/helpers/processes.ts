@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
-const TSX = 'node_modules/.bin/tsx';
+// `node --import tsx` rather than the tsx CLI: the CLI runs the entry in a grandchild process, so
+// a SIGKILL to the child we hold would orphan the real service (still serving and polling).
+const NODE_TSX = [process.execPath, '--import', 'tsx'] as const;
 
 export interface Finished {
   code: number | null;
@@ -12,7 +14,7 @@ export interface Finished {
 
 export function runEntry(entry: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -50,7 +52,7 @@ export async function freePort(): Promise<number> {
 /** Starts src/entry/node.ts and waits until /healthz answers 200. */
 export async function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<Service> {
   const port = await freePort();
-  const child = spawn(TSX, ['src/entry/node.ts'], {
+  const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), 'src/entry/node.ts'], {
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
