@@ -21,3 +21,27 @@ export class BadRequestError extends AppError {
     super(400, message);
   }
 }
+
+/** Well-formed but refused: not a feed, an address the guard refuses, an unknown category … (422). */
+export class RefusedError extends AppError {
+  override name = 'RefusedError';
+  constructor(message: string) {
+    super(422, message);
+  }
+}
+
+/** The request conflicts with the current state of the thing it names (409). */
+export class ConflictError extends AppError {
+  override name = 'ConflictError';
+  constructor(message: string) {
+    super(409, message);
+  }
+}
+
+/** This runtime cannot do it (503). */
+export class UnavailableError extends AppError {
+  override name = 'UnavailableError';
+  constructor(message: string) {
+    super(503, message);
+  }
+}

@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseConfig, type Config } from '../config.ts';
 import { createLogger, type Logger } from '../log.ts';
-import type { PollerDeps } from '../poller/poll-source.ts';
+import { configuredPollerDeps, type PollerDeps } from '../poller/poll-source.ts';
 import { syncCategoryDefinitions, type SyncReport } from '../store/catalog.ts';
 import { migrateToLatest } from '../store/migrate.ts';
-import { userAgent } from '../version.ts';
 import { openDatabase, type OpenedDatabase } from './database.ts';
 import { loadFeedsDir } from './feeds-dir.ts';
 import { createNodeFetch } from './node-fetch.ts';
@@ -45,21 +44,12 @@ export async function boot(env: Record<string, string | undefined>, log: Logger 
 
 export function pollerDeps(booted: Booted): PollerDeps {
   const { config, database, log } = booted;
-  return {
+  return configuredPollerDeps(config, {
     db: database.db,
-    fetcher: {
-      fetch: createNodeFetch(config.allowPrivateUpstreams),
-      timeoutMs: config.fetchTimeoutMs,
-      maxBytes: config.fetchMaxBytes,
-      userAgent: userAgent(config.publicUrl),
-    },
-    defaultIntervalSeconds: config.pollIntervalSeconds,
-    now: () => new Date(),
-    random: Math.random,
-    newId: randomUUID,
+    fetch: createNodeFetch(config.allowPrivateUpstreams),
     log,
     owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-  };
+  });
 }
 
 /** Prints a start-up failure as one readable line and exits non-zero. */

@@ -11,7 +11,7 @@ import { createApp, type FeedRenderCache } from '../app.ts';
 import { ConfigError, parseConfig, type Config } from '../config.ts';
 import { urlGuard } from '../fetcher/index.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { pollSource, type PollerDeps } from '../poller/poll-source.ts';
+import { configuredPollerDeps, pollSource, type PollerDeps } from '../poller/poll-source.ts';
 import { defaultRunOptions, pollDue } from '../poller/run.ts';
 import type { RenderedFeed } from '../routes/render-cache.ts';
 import { parseCategoryFiles, type CategoryDefinition } from '../sources/category-file.ts';
@@ -21,7 +21,7 @@ import { migrateToLatest } from '../store/migrate.ts';
 import { pruneArticles } from '../store/retention.ts';
 import type { Database, Source } from '../store/schema.ts';
 import { claimSources, releaseLeases } from '../store/sources.ts';
-import { userAgent, VERSION } from '../version.ts';
+import { VERSION } from '../version.ts';
 import { bundledCategoryFiles } from './bundled-feeds.generated.ts';
 import { pgTypes } from './pg-types.ts';
 
@@ -126,24 +126,15 @@ const workerFetch: typeof fetch = (input, init) => {
 };
 
 function pollerDeps(db: Kysely<Database>, config: Config, log: Logger, role: string): PollerDeps {
-  return {
+  return configuredPollerDeps(config, {
     db,
-    fetcher: {
-      fetch: workerFetch,
-      // Workers cannot see the address a connection reaches, so the guard judges what the URL
-      // shows (address literals, localhost); ALLOW_PRIVATE_UPSTREAMS admits fixtures and intranets.
-      checkUrl: urlGuard(config.allowPrivateUpstreams),
-      timeoutMs: config.fetchTimeoutMs,
-      maxBytes: config.fetchMaxBytes,
-      userAgent: userAgent(config.publicUrl),
-    },
-    defaultIntervalSeconds: config.pollIntervalSeconds,
-    now: () => new Date(),
-    random: Math.random,
-    newId: () => crypto.randomUUID(),
+    fetch: workerFetch,
+    // Workers cannot see the address a connection reaches, so the guard judges what the URL
+    // shows (address literals, localhost); ALLOW_PRIVATE_UPSTREAMS admits fixtures and intranets.
+    checkUrl: urlGuard(config.allowPrivateUpstreams),
     log,
     owner: `worker:${role}:${crypto.randomUUID().slice(0, 8)}`,
-  };
+  });
 }
 
 export interface EdgeRenderCacheOptions {

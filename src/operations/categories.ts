@@ -10,7 +10,8 @@ import {
 } from '../store/admin.ts';
 import { getCategoryBySlug } from '../store/catalog.ts';
 import type { Category } from '../store/schema.ts';
-import { RefusedError, type OperationDeps } from './context.ts';
+import { RefusedError } from '../errors.ts';
+import type { OperationDeps } from './context.ts';
 import type { CreateCategoryInput, UpdateCategoryInput } from './input.ts';
 import { categoryView, type CategoryView } from './views.ts';
 

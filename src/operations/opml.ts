@@ -27,7 +27,8 @@ import {
 import { linkSources, listCategories } from '../store/catalog.ts';
 import type { Category } from '../store/schema.ts';
 import { SLUG } from '../sources/category-file.ts';
-import { RefusedError, type OperationDeps } from './context.ts';
+import { RefusedError } from '../errors.ts';
+import type { OperationDeps } from './context.ts';
 
 export const DEFAULT_IMPORT_CATEGORY = { slug: 'imported', title: 'Imported' };
 

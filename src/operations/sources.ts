@@ -4,7 +4,7 @@ import { FetchError, fetchFeed, type FetchResult } from '../fetcher/index.ts';
 import { BadRequestError, NotFoundError } from '../errors.ts';
 import { ParseError, parseFeed } from '../parser/index.ts';
 import { pollSource, type PollerDeps } from '../poller/poll-source.ts';
-import { pollDue } from '../poller/run.ts';
+import { leaseSecondsFor, pollDue } from '../poller/run.ts';
 import {
   categoriesBySlugs,
   findSourcesByUrls,
@@ -21,7 +21,8 @@ import {
 } from '../store/admin.ts';
 import { linkSources } from '../store/catalog.ts';
 import type { Category, Source } from '../store/schema.ts';
-import { ConflictError, leaseSecondsFor, RefusedError, requirePoller, type OperationDeps } from './context.ts';
+import { ConflictError, RefusedError } from '../errors.ts';
+import { requirePoller, type OperationDeps } from './context.ts';
 import { rankFeedLinks, type FeedLink } from './discover.ts';
 import type { AddSourceInput, UpdateSourceInput } from './input.ts';
 import { fetchView, pollView, sourceView, type FetchView, type PollView, type SourceView } from './views.ts';
@@ -193,7 +194,7 @@ export async function addSource(deps: OperationDeps, input: AddSourceInput): Pro
   const poller = requirePoller(deps);
   const checked = await checkFeed(poller, url.href, async (u) => (await existing(u)) !== undefined);
   const feedUrl = new URL(checked.url).href;
-  const lease = { owner: poller.owner, until: new Date(deps.now().getTime() + leaseSecondsFor(poller) * 1000) };
+  const lease = { owner: poller.owner, until: new Date(deps.now().getTime() + leaseSecondsFor(poller.fetcher.timeoutMs) * 1000) };
   const fields = { title: input.title ?? null, intervalSeconds: input.interval ?? null, lease };
 
   const [previous] = await findSourcesByUrls(deps.db, [feedUrl]);
@@ -283,7 +284,7 @@ export async function pollSourceNow(deps: OperationDeps, id: number): Promise<Po
   }
   const poller = requirePoller(deps);
   // Through the queue, so a poll already running elsewhere (a held lease) is never doubled.
-  const summary = await pollDue(poller, { concurrency: 1, perHost: 1, batchSize: 1, leaseSeconds: leaseSecondsFor(poller), sourceId: id });
+  const summary = await pollDue(poller, { concurrency: 1, perHost: 1, batchSize: 1, leaseSeconds: leaseSecondsFor(poller.fetcher.timeoutMs), sourceId: id });
   const outcome = summary.outcomes[0];
   if (!outcome) throw new ConflictError(`source ${id} is being polled by another poller right now; try again in a moment`);
   return { source: await getSource(deps, id), poll: pollView(outcome) };

@@ -1,7 +1,7 @@
 // One source through the whole pipeline, top to bottom:
 // fetch → (304 | same body hash → stop) → parse → normalize → store → schedule → log.
 import type { Kysely } from 'kysely';
-import { FetchError, fetchFeed, type FetcherDeps } from '../fetcher/index.ts';
+import { FetchError, fetchFeed } from '../fetcher/index.ts';
 import { cacheHints } from '../fetcher/cache-hints.ts';
 import { sha256 } from '../hash.ts';
 import { ParseError } from '../parser/index.ts';
@@ -10,7 +10,10 @@ import { entryFrequencyInterval, nextPollAt } from '../scheduler/policy.ts';
 import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
 import { countRecentEntries, recordPollAndLog } from '../store/sources.ts';
+import type { Config } from '../config.ts';
+import type { FetcherDeps } from '../fetcher/index.ts';
 import type { Logger } from '../log.ts';
+import { userAgent } from '../version.ts';
 import type { Metrics } from '../metrics.ts';
 
 export interface PollerDeps {
@@ -26,6 +29,29 @@ export interface PollerDeps {
   metrics?: Metrics;
   /** Runs the CPU half of a poll (decode, parse, normalize); default in-line (entry/parse-pool.ts: threads). */
   parse?: ParseFeedBody;
+}
+
+/** Poller dependencies from configuration; each runtime brings its fetch, URL check and identity. */
+export function configuredPollerDeps(
+  config: Pick<Config, 'fetchTimeoutMs' | 'fetchMaxBytes' | 'publicUrl' | 'pollIntervalSeconds'>,
+  runtime: Pick<PollerDeps, 'db' | 'log' | 'owner'> & Pick<FetcherDeps, 'fetch' | 'checkUrl'>,
+): PollerDeps {
+  return {
+    db: runtime.db,
+    fetcher: {
+      fetch: runtime.fetch,
+      ...(runtime.checkUrl ? { checkUrl: runtime.checkUrl } : {}),
+      timeoutMs: config.fetchTimeoutMs,
+      maxBytes: config.fetchMaxBytes,
+      userAgent: userAgent(config.publicUrl),
+    },
+    defaultIntervalSeconds: config.pollIntervalSeconds,
+    now: () => new Date(),
+    random: Math.random,
+    newId: () => crypto.randomUUID(),
+    log: runtime.log,
+    owner: runtime.owner,
+  };
 }
 
 export type PollOutcomeKind = 'new' | 'not-modified' | 'unchanged' | 'error' | 'gone';

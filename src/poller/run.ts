@@ -28,15 +28,21 @@ export interface RunOptions {
   onOutcome?: (outcome: PollOutcome) => void;
 }
 
+/**
+ * How long a claim may be held: long enough for a fetch that uses its whole deadline plus the
+ * ingest, short enough that a crashed poller's claims come back within minutes.
+ */
+export function leaseSecondsFor(fetchTimeoutMs: number): number {
+  return Math.ceil(fetchTimeoutMs / 1000) * 3 + 60;
+}
+
 /** The limits a Node poller runs with; the Worker uses smaller ones (6 connections per invocation). */
 export function defaultRunOptions(fetchTimeoutMs: number): RunOptions {
   return {
     concurrency: 16,
     perHost: 2,
     batchSize: 50,
-    // Long enough for a fetch that uses its whole deadline plus the ingest, short enough that a
-    // crashed poller's claims come back within minutes.
-    leaseSeconds: Math.ceil(fetchTimeoutMs / 1000) * 3 + 60,
+    leaseSeconds: leaseSecondsFor(fetchTimeoutMs),
   };
 }
 
