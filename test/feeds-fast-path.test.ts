@@ -1,7 +1,7 @@
 // The Node entry's fast path (entry/http-server.ts, routes/feeds.ts cachedFeedAnswer): a feed whose
 // render is cached is answered without the framework, byte for byte and header for header as the
 // app answers it; anything it cannot answer exactly goes to the app.
-import { request as httpRequest, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
@@ -14,30 +14,14 @@ import { cachedFeedAnswer, FeedStateReader } from '../src/routes/feeds.ts';
 import { RenderCache } from '../src/routes/render-cache.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
 import { serveApp, type AppServer } from './helpers/app-server.ts';
+import { numberedStoriesRss, rawRequest } from './helpers/http.ts';
 import { databases, type TestDatabase } from './helpers/databases.ts';
 import { runAll, testPollerDeps } from './helpers/poller.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const PUBLIC = 'http://feeds.test';
 
-function rss(stories: number[]): string {
-  const items = stories
-    .map((i) => `<item><title>Story ${i}</title><link>http://stories.test/${i}</link><guid>g${i}</guid><pubDate>${new Date(Date.UTC(2026, 10, 1, i)).toUTCString()}</pubDate><description>Body ${i}</description></item>`)
-    .join('');
-  return `<?xml version="1.0"?><rss version="2.0"><channel><title>up</title><link>http://stories.test/</link><description>d</description>${items}</channel></rss>`;
-}
 
-function raw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 // Headers that differ between any two responses whatever served them.
 const comparable = (headers: Record<string, unknown>) => {
@@ -57,7 +41,7 @@ describe.each(databases)('feed fast path on $name', (factory) => {
 
   beforeAll(async () => {
     [database, upstream] = await Promise.all([factory.open(), startUpstream()]);
-    upstream.feed('/up.xml', rss([1, 2, 3]));
+    upstream.feed('/up.xml', numberedStoriesRss([1, 2, 3]));
     await syncCategoryDefinitions(database.db, [
       { slug: 'news', title: 'News', description: 'All the news', language: 'en', file: 'feeds/news.yaml', sources: [{ url: upstream.url('/up.xml'), title: 'Upstream', intervalSeconds: null }] },
     ]);
@@ -82,13 +66,13 @@ describe.each(databases)('feed fast path on $name', (factory) => {
     for (const format of ['atom', 'rss', 'json']) {
       const path = `/feeds/news.${format}`;
       // The first request fills the caches through the app.
-      const first = await raw(`${fastUrl}${path}`);
+      const first = await rawRequest(`${fastUrl}${path}`);
       expect(first.status).toBe(200);
       const header = () => undefined;
       expect(cachedFeedAnswer({ renderCache, feedStates, metrics, now: () => new Date() }, path, header)).not.toBeNull();
       for (const accept of [{}, { 'accept-encoding': 'gzip' }, { 'accept-encoding': 'br, gzip' }] as Record<string, string>[]) {
-        const viaFast = await raw(`${fastUrl}${path}`, accept);
-        const viaApp = await raw(`${plain.url}${path}`, accept);
+        const viaFast = await rawRequest(`${fastUrl}${path}`, accept);
+        const viaApp = await rawRequest(`${plain.url}${path}`, accept);
         expect(viaFast.status).toBe(200);
         expect(viaFast.body.equals(viaApp.body)).toBe(true);
         expect(comparable(viaFast.headers)).toEqual(comparable(viaApp.headers));
@@ -98,7 +82,7 @@ describe.each(databases)('feed fast path on $name', (factory) => {
 
   it('answers 304 to If-None-Match and If-Modified-Since as the app does, If-None-Match first', async () => {
     const path = '/feeds/news.atom';
-    const full = await raw(`${fastUrl}${path}`);
+    const full = await rawRequest(`${fastUrl}${path}`);
     const etag = full.headers.etag as string;
     const lastModified = full.headers['last-modified'] as string;
     const cases: Record<string, string>[] = [
@@ -110,8 +94,8 @@ describe.each(databases)('feed fast path on $name', (factory) => {
       { 'if-modified-since': new Date(Date.parse(lastModified) - 60_000).toUTCString() },
     ];
     for (const headers of cases) {
-      const viaFast = await raw(`${fastUrl}${path}`, headers);
-      const viaApp = await raw(`${plain.url}${path}`, headers);
+      const viaFast = await rawRequest(`${fastUrl}${path}`, headers);
+      const viaApp = await rawRequest(`${plain.url}${path}`, headers);
       expect(viaFast.status, JSON.stringify(headers)).toBe(viaApp.status);
       expect(comparable(viaFast.headers)).toEqual(comparable(viaApp.headers));
       expect(viaFast.body.equals(viaApp.body)).toBe(true);
@@ -120,27 +104,27 @@ describe.each(databases)('feed fast path on $name', (factory) => {
 
   it('counts what it answers in the same metrics as the app', async () => {
     const before = { hits: metrics.renderCache.get({ result: 'hit' }), ok: metrics.feedRequests.get({ format: 'atom', status: '200' }), nm: metrics.feedRequests.get({ format: 'atom', status: '304' }) };
-    const full = await raw(`${fastUrl}/feeds/news.atom`);
-    await raw(`${fastUrl}/feeds/news.atom`, { 'if-none-match': full.headers.etag as string });
+    const full = await rawRequest(`${fastUrl}/feeds/news.atom`);
+    await rawRequest(`${fastUrl}/feeds/news.atom`, { 'if-none-match': full.headers.etag as string });
     expect(metrics.renderCache.get({ result: 'hit' })).toBe(before.hits + 2);
     expect(metrics.feedRequests.get({ format: 'atom', status: '200' })).toBe(before.ok + 1);
     expect(metrics.feedRequests.get({ format: 'atom', status: '304' })).toBe(before.nm + 1);
   });
 
   it('leaves to the app what it cannot answer exactly: HEAD, query strings, other pages, unknown feeds', async () => {
-    const head = await raw(`${fastUrl}/feeds/news.atom`, {}, 'HEAD');
+    const head = await rawRequest(`${fastUrl}/feeds/news.atom`, {}, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);
-    expect((await raw(`${fastUrl}/feeds/news.atom?limit=2`)).body.toString()).toContain('rel="next"');
-    expect((await raw(`${fastUrl}/feeds/news.atom?limit=0`)).status).toBe(400);
-    expect((await raw(`${fastUrl}/feeds/nope.atom`)).status).toBe(404);
-    expect((await raw(`${fastUrl}/feeds/news.xml`)).status).toBe(404);
-    expect((await raw(`${fastUrl}/healthz`)).status).toBe(200);
+    expect((await rawRequest(`${fastUrl}/feeds/news.atom?limit=2`)).body.toString()).toContain('rel="next"');
+    expect((await rawRequest(`${fastUrl}/feeds/news.atom?limit=0`)).status).toBe(400);
+    expect((await rawRequest(`${fastUrl}/feeds/nope.atom`)).status).toBe(404);
+    expect((await rawRequest(`${fastUrl}/feeds/news.xml`)).status).toBe(404);
+    expect((await rawRequest(`${fastUrl}/healthz`)).status).toBe(200);
   });
 
   it('serves the new render once an ingest changes the feed', async () => {
-    const before = await raw(`${fastUrl}/feeds/news.rss`);
-    upstream.feed('/up.xml', rss([1, 2, 3, 4]));
+    const before = await rawRequest(`${fastUrl}/feeds/news.rss`);
+    upstream.feed('/up.xml', numberedStoriesRss([1, 2, 3, 4]));
     await pollDue(testPollerDeps(database.db), runAll);
     // The fast path keeps answering from the state it read until the memo expires; a fresh reader
     // sees the new version at once.
@@ -151,11 +135,11 @@ describe.each(databases)('feed fast path on $name', (factory) => {
     });
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feeds/news.rss`;
-      const after = await raw(url);
+      const after = await rawRequest(url);
       expect(after.body.toString()).toContain('Story 4');
       expect(after.headers.etag).not.toBe(before.headers.etag);
-      expect((await raw(url, { 'if-none-match': before.headers.etag as string })).status).toBe(200);
-      expect((await raw(url, { 'if-none-match': after.headers.etag as string })).status).toBe(304);
+      expect((await rawRequest(url, { 'if-none-match': before.headers.etag as string })).status).toBe(200);
+      expect((await rawRequest(url, { 'if-none-match': after.headers.etag as string })).status).toBe(304);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

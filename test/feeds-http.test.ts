@@ -1,6 +1,5 @@
 // Feed responses over real HTTP: validators, 304s, HEAD, compression, paging, cache invalidation
 // across app instances (as across processes), errors.
-import { request as httpRequest } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compressRender } from '../src/entry/compress.ts';
@@ -9,30 +8,13 @@ import { pollDue } from '../src/poller/run.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
 import { databases, type TestDatabase } from './helpers/databases.ts';
 import { serveApp, type AppServer } from './helpers/app-server.ts';
+import { numberedStoriesRss, rawRequest } from './helpers/http.ts';
 import { runAll, testPollerDeps } from './helpers/poller.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const PUBLIC = 'http://feeds.test';
 
-function rss(stories: number[]): string {
-  const items = stories
-    .map((i) => `<item><title>Story ${i}</title><link>http://stories.test/${i}</link><guid>g${i}</guid><pubDate>${new Date(Date.UTC(2026, 10, 1, i)).toUTCString()}</pubDate><description>Body ${i}</description></item>`)
-    .join('');
-  return `<?xml version="1.0"?><rss version="2.0"><channel><title>up</title><link>http://stories.test/</link><description>d</description>${items}</channel></rss>`;
-}
 
-/** Raw HTTP so compressed bodies arrive as sent (fetch would decode them). */
-function raw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe.each(databases)('feeds over HTTP on $name', (factory) => {
   let database: TestDatabase;
@@ -42,7 +24,7 @@ describe.each(databases)('feeds over HTTP on $name', (factory) => {
 
   beforeAll(async () => {
     [database, upstream] = await Promise.all([factory.open(), startUpstream()]);
-    upstream.feed('/up.xml', rss([1, 2, 3, 4, 5]));
+    upstream.feed('/up.xml', numberedStoriesRss([1, 2, 3, 4, 5]));
     await syncCategoryDefinitions(database.db, [
       { slug: 'news', title: 'News', description: 'All the news', language: 'en', file: 'feeds/news.yaml', sources: [{ url: upstream.url('/up.xml'), title: 'Upstream', intervalSeconds: null }] },
     ]);
@@ -57,8 +39,8 @@ describe.each(databases)('feeds over HTTP on $name', (factory) => {
   });
 
   it('answers with the right headers and the same strong ETag from every instance', async () => {
-    const a = await raw(`${one.url}/feeds/news.atom`);
-    const b = await raw(`${two.url}/feeds/news.atom`);
+    const a = await rawRequest(`${one.url}/feeds/news.atom`);
+    const b = await rawRequest(`${two.url}/feeds/news.atom`);
     expect(a.status).toBe(200);
     expect(a.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
     expect(a.headers['x-content-type-options']).toBe('nosniff');
@@ -73,22 +55,22 @@ describe.each(databases)('feeds over HTTP on $name', (factory) => {
   });
 
   it('answers 304 to If-None-Match and If-Modified-Since, If-None-Match winning', async () => {
-    const first = await raw(`${one.url}/feeds/news.rss`);
+    const first = await rawRequest(`${one.url}/feeds/news.rss`);
     const etag = String(first.headers.etag);
     const lastModified = String(first.headers['last-modified']);
-    expect((await raw(`${one.url}/feeds/news.rss`, { 'if-none-match': etag })).status).toBe(304);
-    expect((await raw(`${one.url}/feeds/news.rss`, { 'if-none-match': `"other", W/${etag}` })).status).toBe(304);
-    expect((await raw(`${one.url}/feeds/news.rss`, { 'if-modified-since': lastModified })).status).toBe(304);
+    expect((await rawRequest(`${one.url}/feeds/news.rss`, { 'if-none-match': etag })).status).toBe(304);
+    expect((await rawRequest(`${one.url}/feeds/news.rss`, { 'if-none-match': `"other", W/${etag}` })).status).toBe(304);
+    expect((await rawRequest(`${one.url}/feeds/news.rss`, { 'if-modified-since': lastModified })).status).toBe(304);
     // A stale ETag wins over a fresh date: RFC 9110 §13.2.2.
-    expect((await raw(`${one.url}/feeds/news.rss`, { 'if-none-match': '"stale"', 'if-modified-since': lastModified })).status).toBe(200);
-    expect((await raw(`${one.url}/feeds/news.rss`, { 'if-modified-since': new Date(0).toUTCString() })).status).toBe(200);
-    const notModified = await raw(`${one.url}/feeds/news.rss`, { 'if-none-match': etag });
+    expect((await rawRequest(`${one.url}/feeds/news.rss`, { 'if-none-match': '"stale"', 'if-modified-since': lastModified })).status).toBe(200);
+    expect((await rawRequest(`${one.url}/feeds/news.rss`, { 'if-modified-since': new Date(0).toUTCString() })).status).toBe(200);
+    const notModified = await rawRequest(`${one.url}/feeds/news.rss`, { 'if-none-match': etag });
     expect(notModified.body.length).toBe(0);
     expect(notModified.headers.etag).toBe(etag);
   });
 
   it('answers HEAD with headers and no body', async () => {
-    const head = await raw(`${one.url}/feeds/news.json`, {}, 'HEAD');
+    const head = await rawRequest(`${one.url}/feeds/news.json`, {}, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.headers['content-type']).toBe('application/feed+json; charset=utf-8');
     expect(head.headers.etag).toMatch(/^"/);
@@ -96,10 +78,10 @@ describe.each(databases)('feeds over HTTP on $name', (factory) => {
   });
 
   it('compresses with gzip or brotli as the client accepts, same bytes underneath', async () => {
-    const plain = await raw(`${one.url}/feeds/news.json`);
-    const gz = await raw(`${one.url}/feeds/news.json`, { 'accept-encoding': 'gzip' });
-    const br = await raw(`${one.url}/feeds/news.json`, { 'accept-encoding': 'gzip;q=0.5, br' });
-    const none = await raw(`${one.url}/feeds/news.json`, { 'accept-encoding': 'gzip;q=0, br;q=0' });
+    const plain = await rawRequest(`${one.url}/feeds/news.json`);
+    const gz = await rawRequest(`${one.url}/feeds/news.json`, { 'accept-encoding': 'gzip' });
+    const br = await rawRequest(`${one.url}/feeds/news.json`, { 'accept-encoding': 'gzip;q=0.5, br' });
+    const none = await rawRequest(`${one.url}/feeds/news.json`, { 'accept-encoding': 'gzip;q=0, br;q=0' });
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(br.headers['content-encoding']).toBe('br');
@@ -138,7 +120,7 @@ describe.each(databases)('feeds over HTTP on $name', (factory) => {
   it('keeps cursors stable when new items arrive, and every instance sees the change at once', async () => {
     const page1 = (await (await fetch(`${two.url}/feeds/news.json?limit=2`)).json()) as { next_url: string };
     const etagBefore = (await fetch(`${two.url}/feeds/news.json`)).headers.get('etag');
-    upstream.feed('/up.xml', rss([1, 2, 3, 4, 5, 6, 7]));
+    upstream.feed('/up.xml', numberedStoriesRss([1, 2, 3, 4, 5, 6, 7]));
     await pollDue(testPollerDeps(database.db), runAll);
     // The old cursor still continues right after story 4.
     const page2 = (await (await fetch(page1.next_url.replace(PUBLIC, two.url))).json()) as { items: { title: string }[] };
