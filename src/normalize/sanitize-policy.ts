@@ -177,7 +177,66 @@ function isTrackingPixel(attribs: Record<string, string>): boolean {
   return /^[01](?:px)?$/.test(attribs.width ?? '') && /^[01](?:px)?$/.test(attribs.height ?? '');
 }
 
+/** Tags written as `<tag … />` with no end tag. */
+export const SELF_CLOSING: readonly string[] = ['img', 'br', 'hr', 'wbr', 'source', 'col'];
+
+export interface TransformedTag {
+  tagName: string;
+  attribs: Record<string, string>;
+}
+
+/** The per-tag rewrite: allowed attributes only, URLs absolute and safe, players only as iframes. */
+export function tagTransformFor(base: string | null): (tagName: string, attribs: Record<string, string>) => TransformedTag {
+  return (tagName, attribs) => {
+    const next = cleanAttributes(tagName, attribs, base);
+    if (tagName === 'a' && next.href) next.rel = 'noopener noreferrer';
+    if (tagName === 'a' && !next.href) delete next.target;
+    if (tagName === 'img' && !next.src) {
+      // Lazy-loading markup keeps the real image in a data- attribute (src missing or a data:
+      // placeholder, which safeUrl refused); an image with only a srcset gets its first candidate.
+      const lazy = LAZY_SOURCES.map((name) => attribs[name]).find((value) => value !== undefined && value.trim() !== '');
+      const src = (lazy ? safeUrl(lazy, base, 'media') : null) ?? next.srcset?.split(/\s+/)[0]?.replace(/,$/, '');
+      if (src) return { tagName, attribs: { src, ...next } };
+    }
+    if (tagName === 'iframe') {
+      const player = iframePlayer(next.src ?? null);
+      if (!player) return { tagName, attribs: {} };
+      next.src = player;
+      next.sandbox = IFRAME_SANDBOX;
+      next.referrerpolicy = 'strict-origin-when-cross-origin';
+      next.allowfullscreen = '';
+    }
+    return { tagName, attribs: next };
+  };
+}
+
+/**
+ * Elements dropped after the rewrite (sanitize-html's exclusiveFilter): `true` drops the element
+ * with its content, 'excludeTag' keeps the content.
+ */
+export function exclusionOf(tag: string, attribs: Record<string, string>): boolean | 'excludeTag' {
+  if (tag === 'iframe') return !attribs.src;
+  if (tag === 'img') return !attribs.src || isTrackingPixel(attribs);
+  if (tag === 'a' && !attribs.href) return 'excludeTag';
+  return false;
+}
+
+// One policy object per base URL, reused: building it (and sanitize-html reading it) cost more
+// per call than a short entry's sanitizing. sanitize-html copies what it changes, never the policy.
+const policies = new Map<string | null, sanitizeHtml.IOptions>();
+const MAX_CACHED_POLICIES = 64;
+
 export function policyFor(base: string | null): sanitizeHtml.IOptions {
+  let policy = policies.get(base);
+  if (!policy) {
+    if (policies.size >= MAX_CACHED_POLICIES) policies.clear();
+    policy = buildPolicy(base);
+    policies.set(base, policy);
+  }
+  return policy;
+}
+
+function buildPolicy(base: string | null): sanitizeHtml.IOptions {
   return {
     allowedTags: [...ALLOWED_TAGS],
     allowedAttributes: Object.fromEntries(Object.entries(ALLOWED_ATTRIBUTES).map(([tag, names]) => [tag, [...names]])),
@@ -187,38 +246,11 @@ export function policyFor(base: string | null): sanitizeHtml.IOptions {
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     nonTextTags: [...DROPPED_WITH_CONTENT],
-    selfClosing: ['img', 'br', 'hr', 'wbr', 'source', 'col'],
+    selfClosing: [...SELF_CLOSING],
     parseStyleAttributes: false,
-    transformTags: {
-      '*': (tagName, attribs) => {
-        const next = cleanAttributes(tagName, attribs, base);
-        if (tagName === 'a' && next.href) next.rel = 'noopener noreferrer';
-        if (tagName === 'a' && !next.href) delete next.target;
-        if (tagName === 'img' && !next.src) {
-          // Lazy-loading markup keeps the real image in a data- attribute (src missing or a data:
-          // placeholder, which safeUrl refused); an image with only a srcset gets its first candidate.
-          const lazy = LAZY_SOURCES.map((name) => attribs[name]).find((value) => value !== undefined && value.trim() !== '');
-          const src = (lazy ? safeUrl(lazy, base, 'media') : null) ?? next.srcset?.split(/\s+/)[0]?.replace(/,$/, '');
-          if (src) return { tagName, attribs: { src, ...next } };
-        }
-        if (tagName === 'iframe') {
-          const player = iframePlayer(next.src ?? null);
-          if (!player) return { tagName, attribs: {} };
-          next.src = player;
-          next.sandbox = IFRAME_SANDBOX;
-          next.referrerpolicy = 'strict-origin-when-cross-origin';
-          next.allowfullscreen = '';
-        }
-        return { tagName, attribs: next };
-      },
-    },
+    transformTags: { '*': tagTransformFor(base) },
     // An iframe's children are fallback text no browser shows (raw text in HTML); drop them.
     textFilter: (text, tagName) => (tagName === 'iframe' ? '' : text),
-    exclusiveFilter: (frame) => {
-      if (frame.tag === 'iframe') return !frame.attribs.src;
-      if (frame.tag === 'img') return !frame.attribs.src || isTrackingPixel(frame.attribs);
-      if (frame.tag === 'a' && !frame.attribs.href) return 'excludeTag';
-      return false;
-    },
+    exclusiveFilter: (frame) => exclusionOf(frame.tag, frame.attribs),
   };
 }

@@ -4,7 +4,8 @@
 //     because its output can parse differently from its input. We re-run it until the output is a
 //     fixpoint (sanitizing it changes nothing), at most MAX_PASSES times; input that never settles
 //     is republished as escaped plain text. A fixpoint also proves the output holds nothing the
-//     policy would remove, as htmlparser2 reads it;
+//     policy would remove, as htmlparser2 reads it. Most output is proven a fixpoint by
+//     sanitize-fixpoint.ts in a sixth of a pass; only what it cannot prove gets the next pass;
 //   - bounded in time: htmlparser2 keeps open elements in an array it shifts and unshifts, so one
 //     tag costs O(depth) and deep nesting costs O(n·depth). Parsing is abandoned past
 //     MAX_PARSE_DEPTH open elements (the content is then republished as plain text); tags nested
@@ -16,6 +17,7 @@
 // a corpus of bypass vectors with a tokenizer independent of htmlparser2.
 import { decodeHTML } from 'entities';
 import sanitizeHtml from 'sanitize-html';
+import { isSanitizeFixpoint } from './sanitize-fixpoint.ts';
 import { IFRAME_PLAYERS, policyFor } from './sanitize-policy.ts';
 import { cutCodeUnits, escapeHtmlText, stripForbiddenChars } from './text.ts';
 
@@ -66,7 +68,8 @@ function fixpoint(html: string, base: string | null): string | null {
   let current = html;
   for (let i = 0; i < MAX_PASSES; i++) {
     const next = pass(current, base);
-    if (next === current) return current;
+    // The cheap proof first (sanitize-fixpoint.ts); when it cannot tell, the next pass decides.
+    if (next === current || isSanitizeFixpoint(next, base, NESTING_LIMIT)) return next;
     current = next;
   }
   return null;

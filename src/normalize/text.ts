@@ -21,9 +21,12 @@ import { BLOCK_ELEMENTS, HTML_ELEMENTS, RAW_TEXT_ELEMENTS } from './html-element
 
 // Characters XML 1.0 forbids (C0 controls except tab/LF/CR, U+FFFE/U+FFFF) and lone surrogates.
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 /** Removes characters that cannot appear in XML 1.0 output; lone surrogates become U+FFFD. */
 export function stripForbiddenChars(text: string): string {
+  // The lookarounds make FORBIDDEN slow on long text; most text has no candidate at all.
+  if (!MAYBE_FORBIDDEN.test(text)) return text;
   return text.replace(FORBIDDEN, (c) => (c >= '\uD800' && c <= '\uDFFF' ? '\uFFFD' : ''));
 }
 
