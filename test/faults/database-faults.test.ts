@@ -176,6 +176,12 @@ describe.skipIf(clusterSupport.skip)('database faults on a private Postgres clus
     expect(stale.status).toBe(200);
     expect(stale.etag).toBe(warm.etag);
     expect(stale.ms).toBeLessThan(5_000);
+    // Pages and the admin API need the database: a 503 saying so, with Retry-After (not a 500).
+    for (const path of ['/', '/category/news']) {
+      const page = await fetch(`${service.url}${path}`, { signal: AbortSignal.timeout(30_000) });
+      expect({ path, status: page.status, retryAfter: page.headers.get('retry-after') }).toEqual({ path, status: 503, retryAfter: '10' });
+      expect(await page.text()).toMatch(/database is unavailable/);
+    }
     expect(service.child.exitCode).toBeNull();
 
     await cluster.start();
