@@ -3,6 +3,7 @@
 // with rss-parser alone. Ours is a whole poll cycle (pollDue, the service's limits) over N sources
 // on a local upstream, per source; parse-only is parseString over the same N bodies, per body.
 import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import Parser from 'rss-parser';
 import { createNodeFetch } from '../src/entry/node-fetch.ts';
 import { fetchFeed } from '../src/fetcher/index.ts';
@@ -25,6 +26,13 @@ export interface UnchangedFigures {
   /** The floor under ours: the same fetches (same fetcher, same concurrency) and hashing, no database. */
   fetchHashOnlyMsPerSource: number;
   fetchHashOnlyRatio: number;
+  /**
+   * The floor under any poller: node:http with a keep-alive agent (2 connections per host, the
+   * same concurrency) downloading the same bodies and dropping them — no guard, no hash, no
+   * database. A poller that must read the body to know it is unchanged cannot beat this.
+   */
+  bareHttpMsPerSource: number;
+  bareHttpRatio: number;
 }
 
 export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
@@ -34,6 +42,7 @@ export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
   const { upstream, info } = await RemoteUpstream.start({ feeds: sources, items: 50, ports: 20, validators: false });
   const database = await openBenchDatabase('c');
   const db = database.opened.db;
+  const bareAgent = new http.Agent({ keepAlive: true, maxSockets: defaultRunOptions(20_000).perHost });
   try {
     await upstream.warm(info.urls.map((_, i) => i));
     // The bodies the upstream serves (zhFeed is deterministic), for parse-only and for the hash a
@@ -78,6 +87,25 @@ export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
       await Promise.all(Array.from({ length: defaultRunOptions(20_000).concurrency }, worker));
       return (performance.now() - started) / sources;
     };
+    const bareGet = (url: string) =>
+      new Promise<void>((resolve, reject) => {
+        http
+          .get(url, { agent: bareAgent }, (response) => {
+            response.on('data', () => undefined);
+            response.on('end', resolve);
+            response.on('error', reject);
+          })
+          .on('error', reject);
+      });
+    const bareHttp = async () => {
+      const started = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < info.urls.length) await bareGet(info.urls[next++]!);
+      };
+      await Promise.all(Array.from({ length: defaultRunOptions(20_000).concurrency }, worker));
+      return (performance.now() - started) / sources;
+    };
     const parseOnly = async () => {
       const started = performance.now();
       for (const body of bodies) await new Parser().parseString(body);
@@ -86,7 +114,9 @@ export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
     await ours();
     await parseOnly();
     await fetchHashOnly();
+    await bareHttp();
     const oursMs: number[] = [];
+    const bareMs: number[] = [];
     const parseMs: number[] = [];
     const floorMs: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -94,14 +124,16 @@ export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
         oursMs.push(await ours());
         parseMs.push(await parseOnly());
         floorMs.push(await fetchHashOnly());
+        bareMs.push(await bareHttp());
       } else {
+        bareMs.push(await bareHttp());
         floorMs.push(await fetchHashOnly());
         parseMs.push(await parseOnly());
         oursMs.push(await ours());
       }
       ctx.log(
         `  (c) round ${r + 1}/${rounds}: ours ${oursMs.at(-1)!.toFixed(3)} ms/source, parse-only ${parseMs.at(-1)!.toFixed(3)}, ` +
-          `fetch+hash only ${floorMs.at(-1)!.toFixed(3)}`,
+          `fetch+hash only ${floorMs.at(-1)!.toFixed(3)}, bare node:http ${bareMs.at(-1)!.toFixed(3)}`,
       );
     }
     const o = median(oursMs);
@@ -115,13 +147,17 @@ export async function benchUnchanged(ctx: Context): Promise<UnchangedFigures> {
       ratio: round(o / p, 3),
       fetchHashOnlyMsPerSource: round(median(floorMs), 3),
       fetchHashOnlyRatio: round(median(floorMs) / p, 3),
+      bareHttpMsPerSource: round(median(bareMs), 3),
+      bareHttpRatio: round(median(bareMs) / p, 3),
     };
     ctx.log(
       `(c) ${sources} unchanged ${figures.feedBytes} B bodies: ours ${figures.oursMsPerSource} ms/source vs parse-only ${figures.parseOnlyMsPerSource} ms = ${figures.ratio}× (target ≤ 0.2); ` +
-        `the fetch and hash alone, no database: ${figures.fetchHashOnlyMsPerSource} ms = ${figures.fetchHashOnlyRatio}×`,
+        `the fetch and hash alone, no database: ${figures.fetchHashOnlyMsPerSource} ms = ${figures.fetchHashOnlyRatio}×; ` +
+        `bare node:http downloading the same bodies: ${figures.bareHttpMsPerSource} ms = ${figures.bareHttpRatio}×`,
     );
     return figures;
   } finally {
+    bareAgent.destroy();
     await database.close();
     await upstream.close();
   }
