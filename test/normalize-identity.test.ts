@@ -1,5 +1,6 @@
 // entryHash, urlHash, fingerprint and contentHash: what dedup relies on (src/normalize/identity.ts).
 import { describe, expect, it } from 'vitest';
+import { foldedPrefix, fingerprintText } from '../src/normalize/identity.ts';
 import { normalizeFeed, type NormalizedEntry } from '../src/normalize/index.ts';
 import type { RawEntry, RawFeed } from '../src/parser/index.ts';
 import { rawEntry, rawFeed } from './fixtures/normalize/raw.ts';
@@ -141,3 +142,30 @@ describe('contentHash', () => {
     }
   });
 });
+
+describe('foldedPrefix', () => {
+  it('equals folding the whole slice, wherever the pieces are cut', () => {
+    const random = prng(4242);
+    // Characters whose folding depends on their neighbours (Greek final sigma, combining marks,
+    // Hangul jamo, compatibility forms, surrogate pairs) mixed with the cut points (space, CJK).
+    const alphabet = ['Σ', 'σ', 'Α', 'a', 'B', ' ', '.', "'", '\u0301', '\u0308', 'e', '\u1100', '\u1161', '\u11A8', '가', 'ﬁ', 'Ａ', '①', '科', '技', '日', '报', '。', '，', '😀', '\u3000', '\u00A0', 'İ', '1', '-'];
+    const texts = Array.from({ length: 400 }, () => Array.from({ length: 200 + Math.floor(random() * 1800) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+    texts.push('ΟΔΟΣ '.repeat(300), 'e\u0301'.repeat(700), `${'科'.repeat(255)}Σ ${'x'.repeat(900)}`, '');
+    for (const text of texts) {
+      for (const [limit, want] of [[920, 430], [4000, 500], [300, 10_000]] as const) {
+        const whole = fingerprintText(text.slice(0, limit));
+        const pieces = foldedPrefix(text, limit, want);
+        expect(pieces.slice(0, want)).toBe(whole.slice(0, want));
+        if (pieces.length < want) expect(pieces).toBe(whole);
+      }
+    }
+  });
+});
+
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}

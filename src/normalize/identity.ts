@@ -89,12 +89,40 @@ export function fingerprintText(text: string): string {
 export function leadText(title: string, text: string | null): string {
   const t = fingerprintText(title);
   // Only the lead matters; folding a megabyte of text to read 200 characters of it is waste.
-  let c = fingerprintText((text ?? '').slice(0, 4 * (t.length + FINGERPRINT_TEXT_CHARS)));
+  // What is read below: the common prefix with t, then 2 × FINGERPRINT_TEXT_CHARS code units.
+  let c = foldedPrefix(text ?? '', 4 * (t.length + FINGERPRINT_TEXT_CHARS), t.length + 2 * FINGERPRINT_TEXT_CHARS);
   // A republisher that repeats the title as the first line of the text, often without its
   // decorations ("（图）", "| Site"), fingerprints like one that does not.
   const shared = commonPrefixLength(t, c);
   if (shared >= MIN_FINGERPRINT_TITLE && shared >= 0.7 * t.length) c = c.slice(shared);
   return Array.from(c.slice(0, FINGERPRINT_TEXT_CHARS * 2)).slice(0, FINGERPRINT_TEXT_CHARS).join('');
+}
+
+/**
+ * The first `want` code units of fingerprintText(text.slice(0, limit)) (or all of it when shorter),
+ * folding the text a piece at a time and stopping once enough is folded: NFKC over the whole slice
+ * was a tenth of a parse worker's time. Pieces end only before a space or a CJK unified ideograph:
+ * neither composes with what precedes it under NFKC nor is cased or case-ignorable (so a Greek
+ * final sigma before it lowercases the same), and the letter/digit filter is per character, so
+ * folding piecewise gives exactly the string folding the whole slice gives.
+ */
+export function foldedPrefix(text: string, limit: number, want: number): string {
+  const end = Math.min(text.length, limit);
+  let folded = '';
+  let position = 0;
+  while (position < end && folded.length < want) {
+    let cut = Math.min(end, position + FOLD_PIECE);
+    while (cut < end && !isSafeCut(text.charCodeAt(cut))) cut++;
+    folded += fingerprintText(text.slice(position, cut));
+    position = cut;
+  }
+  return folded;
+}
+
+const FOLD_PIECE = 256;
+
+function isSafeCut(code: number): boolean {
+  return code === 0x20 || (code >= 0x4e00 && code <= 0x9fff);
 }
 
 /** `lead`: leadText(title, text), when the caller has it already (folding text is not free). */
