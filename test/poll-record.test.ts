@@ -1,8 +1,9 @@
 // A poll's record and log line in one statement (store/sources.ts recordPollAndLog): the source
 // row updated and released as recordPoll does, the log kept to its newest 50 lines as logFetch does.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
-import { claimSources, recordPollAndLog } from '../src/store/sources.ts';
+import { claimSources, logFetch, recordPollAndLog } from '../src/store/sources.ts';
 import { databases, type TestDatabase } from './helpers/databases.ts';
 
 describe.each(databases)('poll record and log on $name', (factory) => {
@@ -70,5 +71,42 @@ describe.each(databases)('poll record and log on $name', (factory) => {
     expect(log).toHaveLength(50);
     expect(log[0]!.started_at.toISOString()).toBe(new Date(Date.UTC(2026, 10, 1, 0, 20)).toISOString());
     expect(log.at(-1)!.started_at.toISOString()).toBe(new Date(Date.UTC(2026, 10, 1, 0, 69)).toISOString());
+  });
+
+  it('commits asynchronously, that transaction alone, on both paths', async () => {
+    // A deferred constraint trigger runs at commit, inside the committing transaction: it notes
+    // the synchronous_commit that commit is made with.
+    await sql`CREATE TABLE commit_settings (id serial PRIMARY KEY, setting text NOT NULL)`.execute(database.db);
+    await sql`CREATE FUNCTION note_commit_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO commit_settings (setting) VALUES (current_setting('synchronous_commit')); RETURN NULL; END $$`.execute(database.db);
+    await sql`CREATE CONSTRAINT TRIGGER note_commit_setting AFTER INSERT ON fetches DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW EXECUTE FUNCTION note_commit_setting()`.execute(database.db);
+    try {
+      // One connection throughout, so that what the server's session reports after each commit is
+      // the setting the next statement would get.
+      const after = await database.db.connection().execute(async (conn) => {
+        const show = async () => (await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(conn)).rows[0]!.synchronous_commit;
+        const hold = () => conn.updateTable('sources').set({ lease_owner: 'me', lease_until: new Date(Date.now() + 60_000) }).where('id', '=', sourceId).execute();
+        const before = await show();
+        await hold();
+        await recordPollAndLog(conn, sourceId, 'me', record(100), entry(100));
+        const afterOne = await show();
+        await hold();
+        await recordPollAndLog(conn, sourceId, 'me', { ...record(101), url: 'http://record.test/moved.xml' }, entry(101));
+        const afterTwo = await show();
+        await logFetch(conn, entry(102));
+        return { before, afterOne, afterTwo };
+      });
+      const noted = await sql<{ setting: string }>`SELECT setting FROM commit_settings ORDER BY id`.execute(database.db);
+      // The single statement, the redirect's transaction, then an ordinary statement.
+      expect(noted.rows.map((r) => r.setting)).toEqual(['off', 'off', 'on']);
+      expect(after).toEqual({ before: 'on', afterOne: 'on', afterTwo: 'on' });
+      const row = await database.db.selectFrom('sources').select(['url', 'etag']).where('id', '=', sourceId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ url: 'http://record.test/moved.xml', etag: '"e101"' });
+    } finally {
+      await sql`DROP TRIGGER note_commit_setting ON fetches`.execute(database.db);
+      await sql`DROP FUNCTION note_commit_setting()`.execute(database.db);
+      await sql`DROP TABLE commit_settings`.execute(database.db);
+    }
   });
 });

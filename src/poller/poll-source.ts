@@ -9,7 +9,7 @@ import { parseAndNormalize, type ParseFeedBody } from './parse.ts';
 import { entryFrequencyInterval, nextPollAt } from '../scheduler/policy.ts';
 import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
-import { countRecentEntries, recordPollAndLog } from '../store/sources.ts';
+import { countRecentEntries, recordPollAndLog, RECENT_ENTRIES_WINDOW_MS, type ClaimedSource } from '../store/sources.ts';
 import type { Config } from '../config.ts';
 import type { FetcherDeps } from '../fetcher/index.ts';
 import type { Logger } from '../log.ts';
@@ -70,7 +70,11 @@ export interface PollOutcome {
 
 const ZERO: IngestCounts = { new: 0, updated: 0, duplicate: 0, unchanged: 0, skipped: 0 };
 
-export async function pollSource(deps: PollerDeps, source: Source): Promise<PollOutcome> {
+/**
+ * Polls one source. A source claimed through claimSources carries its recent-entries count; any
+ * other Source (the admin API's first poll of a source it just added) is counted here.
+ */
+export async function pollSource(deps: PollerDeps, source: Source | ClaimedSource): Promise<PollOutcome> {
   const startedAt = deps.now();
   const started = performance.now();
   let kind: PollOutcomeKind;
@@ -143,11 +147,7 @@ export async function pollSource(deps: PollerDeps, source: Source): Promise<Poll
 
   // An interval the operator set wins; otherwise adapt to how often the source publishes.
   const intervalSeconds =
-    source.interval_seconds ??
-    entryFrequencyInterval(
-      await countRecentEntries(deps.db, source.id, new Date(startedAt.getTime() - 7 * 86_400_000)),
-      deps.defaultIntervalSeconds,
-    );
+    source.interval_seconds ?? entryFrequencyInterval(await entriesLastWeek(deps, source, startedAt, counts), deps.defaultIntervalSeconds);
   const next = nextPollAt({
     now: startedAt,
     intervalSeconds,
@@ -205,6 +205,17 @@ export async function pollSource(deps: PollerDeps, source: Source): Promise<Poll
     durationMs,
     nextPollAt: next,
   };
+}
+
+/**
+ * The source's provenance rows first seen in the last week, this poll's included. The claim counted
+ * them (the source leased to this poller from then on, so no other ingest adds any), and the
+ * ingest added one row per entry it stored, new or a duplicate of a story another source carried;
+ * known and skipped entries add none.
+ */
+async function entriesLastWeek(deps: PollerDeps, source: Source | ClaimedSource, startedAt: Date, counts: IngestCounts): Promise<number> {
+  if ('recent_entries' in source) return source.recent_entries + counts.new + counts.duplicate;
+  return countRecentEntries(deps.db, source.id, new Date(startedAt.getTime() - RECENT_ENTRIES_WINDOW_MS));
 }
 
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];

@@ -7,7 +7,7 @@
 // can never occupy every slot, so a healthy source that falls due is claimed and started at once
 // instead of waiting behind them. Within each group, sources go in due order; erroring sources
 // still get most of the slots, so they are never starved (their backoff thins them anyway).
-import { claimSources, releaseLeases } from '../store/sources.ts';
+import { claimSources, releaseLeases, type ClaimedSource } from '../store/sources.ts';
 import type { Source } from '../store/schema.ts';
 import { pollSource, type PollerDeps, type PollOutcome } from './poll-source.ts';
 
@@ -66,7 +66,7 @@ const isErroring = (source: Source) => source.consecutive_errors > 0;
 export async function pollDue(deps: PollerDeps, options: RunOptions): Promise<RunSummary> {
   const summary: RunSummary = { polled: 0, failed: 0, outcomes: [] };
   const runStart = deps.now();
-  const waiting: Source[] = [];
+  const waiting: ClaimedSource[] = [];
   const perHost = new Map<string, number>();
   const running = new Set<Promise<void>>();
   let claimedTotal = 0;
@@ -85,7 +85,7 @@ export async function pollDue(deps: PollerDeps, options: RunOptions): Promise<Ru
     options.onOutcome?.(outcome);
   };
 
-  const start = (source: Source) => {
+  const start = (source: ClaimedSource) => {
     const host = hostOf(source.url);
     perHost.set(host, (perHost.get(host) ?? 0) + 1);
     const task = pollSource(deps, source)

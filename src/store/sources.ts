@@ -17,14 +17,28 @@ export interface ClaimOptions {
   maxErroring?: number;
 }
 
+/** How far back the entries counted for the adaptive poll interval go (scheduler/policy.ts). */
+export const RECENT_ENTRIES_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * A claimed source with its provenance rows first seen in the RECENT_ENTRIES_WINDOW_MS before the
+ * claim: the poll needs that count for its next interval, and asking for it here saves every poll
+ * a round trip of its own (docs/performance.md).
+ */
+export type ClaimedSource = Source & { recent_entries: number };
+
 /**
  * Claims up to `limit` pollable sources. `FOR UPDATE SKIP LOCKED` keeps concurrent pollers off
  * each other's rows; the lease keeps them off after commit, and expires so a crashed poller's
  * claims come back.
  */
-export async function claimSources(db: Kysely<Database>, options: ClaimOptions): Promise<Source[]> {
+export async function claimSources(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedSource[]> {
   const { owner, now, limit, leaseSeconds } = options;
   const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
+  const claimedColumns = sql`*, (
+        SELECT count(*)::int FROM article_sources a
+        WHERE a.source_id = sources.id AND a.first_seen_at >= ${new Date(now.getTime() - RECENT_ENTRIES_WINDOW_MS)}
+      ) AS recent_entries`;
   const claimable = sql`deleted_at IS NULL
         AND status NOT IN ('paused', 'gone')
         AND (in_config OR added_by_api)
@@ -34,7 +48,7 @@ export async function claimSources(db: Kysely<Database>, options: ClaimOptions):
         ${options.notFetchedSince ? sql`AND (last_fetched_at IS NULL OR last_fetched_at < ${options.notFetchedSince})` : sql``}`;
   if (options.maxErroring !== undefined && options.maxErroring < limit) {
     // Two due-ordered queues, the erroring one capped; merged back in due order.
-    const result = await sql<Source>`
+    const result = await sql<ClaimedSource>`
       WITH healthy AS (
         SELECT id, next_poll_at FROM sources WHERE ${claimable} AND consecutive_errors = 0
         ORDER BY next_poll_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED
@@ -47,10 +61,10 @@ export async function claimSources(db: Kysely<Database>, options: ClaimOptions):
       )
       UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
       WHERE id IN (SELECT id FROM chosen)
-      RETURNING *`.execute(db);
+      RETURNING ${claimedColumns}`.execute(db);
     return result.rows;
   }
-  const result = await sql<Source>`
+  const result = await sql<ClaimedSource>`
     UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
     WHERE id IN (
       SELECT id FROM sources
@@ -59,7 +73,7 @@ export async function claimSources(db: Kysely<Database>, options: ClaimOptions):
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
     )
-    RETURNING *`.execute(db);
+    RETURNING ${claimedColumns}`.execute(db);
   return result.rows;
 }
 
@@ -116,27 +130,49 @@ function pollColumns(record: PollRecord) {
 }
 
 /**
- * recordPoll and logFetch as one statement (data-modifying CTEs): one round trip and one WAL flush
- * for what every poll does — a cycle of 10,000 mostly-304 sources spends most of its time on these
+ * recordPoll and logFetch as one statement (data-modifying CTEs): one round trip for what every
+ * poll does — a cycle of 10,000 mostly-304 sources spends most of its time on these
  * (docs/performance.md). A redirect to check first takes the two-statement way, in a transaction.
+ *
+ * Either way the record commits asynchronously (synchronous_commit off for its transaction alone):
+ * the commit returns without waiting ~2-4 ms for its WAL flush. The WAL writer flushes it within
+ * three wal_writer_delay (600 ms by default), and any later synchronous commit of any session
+ * flushes it first (WAL is flushed in order; on PGlite, with no WAL writer, that is the next claim
+ * or ingest, or closing the database). What a crash of the database can lose is therefore the last
+ * moments of poll records — validators, body hash, next_poll_at, the lease release, fetch-log
+ * lines — and never articles: ingestEntries commits them synchronously, in its own transaction,
+ * before the record (the claim is a synchronous commit too). A lost record only means the source
+ * is polled again once its claim's lease expires, with its previous validators, and finds its
+ * entries known. Nothing durable can depend on a lost record, since whatever commits
+ * synchronously after it carries it.
  */
 export async function recordPollAndLog(db: Kysely<Database>, sourceId: number, owner: string, record: PollRecord, entry: FetchLogEntry): Promise<void> {
   if (record.url !== undefined) {
     await db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL synchronous_commit = off`.execute(tx);
       await recordPoll(tx, sourceId, owner, record);
       await logFetch(tx, entry);
     });
     return;
   }
-  // The statement's snapshot does not see the row it inserts: keep the newest KEEP - 1 older ones.
+  // set_config(…, true) lasts until the end of the statement's own transaction, whose commit reads
+  // it; the main query selects from that CTE because Postgres never evaluates a SELECT CTE nothing
+  // reads (data-modifying CTEs always run to completion). The statement's snapshot does not see
+  // the log line it inserts: the trim keeps the newest KEEP - 1 older ones.
   await db
+    .with('async_commit', (qb) => qb.selectNoFrom(sql<string>`set_config('synchronous_commit', 'off', true)`.as('setting')))
     .with('recorded', (qb) => qb.updateTable('sources').set(pollColumns(record)).where('id', '=', sourceId).where('lease_owner', '=', owner).returning('id'))
     .with('logged', (qb) => qb.insertInto('fetches').values(fetchColumns(entry)).returning('id'))
-    .deleteFrom('fetches')
-    .where('source_id', '=', entry.sourceId)
-    .where('id', '<', (eb) =>
-      eb.selectFrom('fetches').select('id').where('source_id', '=', entry.sourceId).orderBy('id', 'desc').offset(FETCH_LOG_KEEP - 2).limit(1),
+    .with('trimmed', (qb) =>
+      qb
+        .deleteFrom('fetches')
+        .where('source_id', '=', entry.sourceId)
+        .where('id', '<', (eb) =>
+          eb.selectFrom('fetches').select('id').where('source_id', '=', entry.sourceId).orderBy('id', 'desc').offset(FETCH_LOG_KEEP - 2).limit(1),
+        ),
     )
+    .selectFrom('async_commit')
+    .select('setting')
     .execute();
 }
 
