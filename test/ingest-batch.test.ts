@@ -1,11 +1,13 @@
 // The batched ingest (store/articles.ts) decides as one-by-one lookups would: an entry can be the
 // same story as one stored earlier in the same batch, by fingerprint or headline key.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeFeed } from '../src/normalize/index.ts';
 import { parseFeed } from '../src/parser/index.ts';
 import { ingestEntries } from '../src/store/articles.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
+import type { CategoryDefinition } from '../src/sources/category-file.ts';
 import { databases, type TestDatabase } from './helpers/databases.ts';
 
 const FEED_URL = 'http://batch.test/feed.xml';
@@ -13,15 +15,27 @@ const title = '五方面入手 重庆加快建设具有全国影响力的科技�
 const body =
   '<p>3月9日，重庆市2022年科技创新工作会召开。记者从会上了解到，会议全面总结2021年科技创新工作，部署了2022年重点任务，重庆将聚焦“科技政策落实年”，从五方面入手深入推进以大数据智能化为引领的创新驱动发展。</p><p>去年全社会研发经费投入强度达2.21%。</p>';
 
-function rss(items: { title: string; link: string; body: string }[]): string {
+function rss(items: { title: string; link: string | null; body: string }[]): string {
   return `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><link>https://batch.test/</link><description>d</description>${items
-    .map((i) => `<item><title>${i.title}</title><link>${i.link}</link><guid>${i.link}</guid><pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate><description><![CDATA[${i.body}]]></description></item>`)
+    .map(
+      (i) =>
+        `<item><title>${i.title}</title>${i.link ? `<link>${i.link}</link><guid>${i.link}</guid>` : ''}<pubDate>Mon, 23 Nov 2026 08:00:00 GMT</pubDate><description><![CDATA[${i.body}]]></description></item>`,
+    )
     .join('')}</channel></rss>`;
 }
 
 async function entriesOf(xml: string) {
   return normalizeFeed(await parseFeed(new TextEncoder().encode(xml), 'application/rss+xml', FEED_URL), FEED_URL).entries;
 }
+
+const batchCategory: CategoryDefinition = {
+  slug: 'batch',
+  title: 'Batch',
+  description: '',
+  language: 'zh-CN',
+  file: 'feeds/batch.yaml',
+  sources: [{ url: FEED_URL, title: null, intervalSeconds: null }],
+};
 
 describe.each(databases)('batched ingest on $name', (factory) => {
   let database: TestDatabase;
@@ -31,9 +45,7 @@ describe.each(databases)('batched ingest on $name', (factory) => {
 
   beforeAll(async () => {
     database = await factory.open();
-    await syncCategoryDefinitions(database.db, [
-      { slug: 'batch', title: 'Batch', description: '', language: 'zh-CN', file: 'feeds/batch.yaml', sources: [{ url: FEED_URL, title: null, intervalSeconds: null }] },
-    ]);
+    await syncCategoryDefinitions(database.db, [batchCategory]);
     sourceId = (await database.db.selectFrom('sources').select('id').executeTakeFirstOrThrow()).id;
   });
   afterAll(async () => {
@@ -71,5 +83,107 @@ describe.each(databases)('batched ingest on $name', (factory) => {
     expect(await ingest(rss(many))).toMatchObject({ new: 10, unchanged: 20, duplicate: 0 });
     const total = await database.db.selectFrom('articles').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(total.n)).toBe(32);
+  });
+  const story = (n: number, extra = '') => ({
+    title: `第${n}号：科研团队完成新一代储能电池中试并进入示范应用阶段${extra}`,
+    link: `https://batch.test/s/${n}.html`,
+    body: `<p>编号${n}。新一代储能电池循环寿命超过一万次，能量密度提升三成，已在多个地区开展示范应用${extra}。</p>`,
+  });
+
+  it('tombstones keep entries out by their own kind of key only', async () => {
+    const entries = await entriesOf(rss([story(100), story(101), story(102), story(103)]));
+    const [a, b, c, d] = entries;
+    await database.db
+      .insertInto('tombstones')
+      .values([
+        { kind: 'entry', hash: `${sourceId}:${a!.entryHash}` },
+        { kind: 'url', hash: b!.urlHash! },
+        { kind: 'fingerprint', hash: c!.fingerprint! },
+        // A hash under another kind than its own stops nothing.
+        { kind: 'fingerprint', hash: d!.urlHash! },
+        { kind: 'url', hash: d!.fingerprint! },
+        { kind: 'entry', hash: d!.entryHash },
+      ])
+      .execute();
+    const counts = await ingestEntries(database.db, sourceId, entries, { now, newId: randomUUID });
+    expect(counts).toMatchObject({ new: 1, skipped: 3 });
+    const stored = await database.db.selectFrom('articles').select('url').where('url', 'like', 'https://batch.test/s/10%').execute();
+    expect(stored.map((r) => r.url)).toEqual(['https://batch.test/s/103.html']);
+  });
+
+  it('stores entries without guid or link', async () => {
+    const counts = await ingest(rss([{ title: '没有链接的快讯：全国科技活动周将于五月下旬举行', link: null, body: '<p>全国科技活动周将于五月下旬在各地同步举行，主题为“科技创新，强国复兴”。</p>' }]));
+    expect(counts).toMatchObject({ new: 1 });
+    const row = await database.db
+      .selectFrom('article_sources')
+      .innerJoin('articles', 'articles.id', 'article_sources.article_id')
+      .select(['article_sources.guid', 'article_sources.link', 'article_sources.first_seen_at'])
+      .where('articles.title', 'like', '没有链接的快讯%')
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ guid: null, link: null, first_seen_at: now });
+  });
+
+  it('every category listing a touched article gets a new version, through any source; nothing touched, none', async () => {
+    const OTHER_URL = 'http://other.test/feed.xml';
+    await syncCategoryDefinitions(database.db, [
+      batchCategory,
+      { ...batchCategory, slug: 'other', title: 'Other', file: 'feeds/other.yaml', sources: [{ url: OTHER_URL, title: null, intervalSeconds: null }] },
+    ]);
+    const otherId = (await database.db.selectFrom('sources').select('id').where('url', '=', OTHER_URL).executeTakeFirstOrThrow()).id;
+    const versions = async () =>
+      Object.fromEntries((await database.db.selectFrom('categories').select(['slug', 'version']).execute()).map((r) => [r.slug, Number(r.version)]));
+    const listed = async (url: string) =>
+      (
+        await database.db
+          .selectFrom('category_articles')
+          .innerJoin('categories', 'categories.id', 'category_articles.category_id')
+          .innerJoin('articles', 'articles.id', 'category_articles.article_id')
+          .select('categories.slug')
+          .where('articles.url', '=', url)
+          .orderBy('categories.slug')
+          .execute()
+      ).map((r) => r.slug);
+    const ingestAs = async (id: number, xml: string) => ingestEntries(database.db, id, await entriesOf(xml), { now, newId: randomUUID });
+
+    // First carried by the other source: only its category changes.
+    let before = await versions();
+    expect(await ingestAs(otherId, rss([story(200)]))).toMatchObject({ new: 1 });
+    let after = await versions();
+    expect(after.other).toBeGreaterThan(before.other!);
+    expect(after.batch).toBe(before.batch);
+    expect(await listed(story(200).link)).toEqual(['other']);
+
+    // The same story through this source: listed in its category too, and both change.
+    before = after;
+    expect(await ingest(rss([story(200)]))).toMatchObject({ duplicate: 1 });
+    after = await versions();
+    expect(after.batch).toBeGreaterThan(before.batch!);
+    expect(after.other).toBeGreaterThan(before.other!);
+    expect(await listed(story(200).link)).toEqual(['batch', 'other']);
+
+    // Edited by its first carrier: every category listing it changes.
+    before = after;
+    expect(await ingestAs(otherId, rss([story(200, '，并已实现量产')]))).toMatchObject({ updated: 1 });
+    after = await versions();
+    expect(after.batch).toBeGreaterThan(before.batch!);
+    expect(after.other).toBeGreaterThan(before.other!);
+
+    // Seen again unchanged: no category changes, the provenance row is refreshed.
+    before = after;
+    const later = new Date(now.getTime() + 3_600_000);
+    expect(await ingestEntries(database.db, sourceId, await entriesOf(rss([story(200)])), { now: later, newId: randomUUID })).toMatchObject({ unchanged: 1 });
+    expect(await versions()).toEqual(before);
+    const seen = await sql<{ last_seen_at: Date }>`SELECT last_seen_at FROM article_sources WHERE source_id = ${sourceId} AND link = ${story(200).link}`.execute(database.db);
+    expect(seen.rows[0]!.last_seen_at).toEqual(later);
+  });
+
+  it('a deleted source stores nothing', async () => {
+    await database.db.updateTable('sources').set({ deleted_at: now }).where('id', '=', sourceId).execute();
+    try {
+      expect(await ingest(rss([story(300)]))).toEqual({ new: 0, updated: 0, duplicate: 0, unchanged: 0, skipped: 0 });
+      expect(await database.db.selectFrom('articles').select('id').where('url', '=', story(300).link).execute()).toEqual([]);
+    } finally {
+      await database.db.updateTable('sources').set({ deleted_at: null }).where('id', '=', sourceId).execute();
+    }
   });
 });

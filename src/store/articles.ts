@@ -4,7 +4,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { leadsAgree } from '../normalize/identity.ts';
 import type { NormalizedEntry } from '../normalize/index.ts';
-import { bumpCategoryVersions } from './catalog.ts';
 import type { Database } from './schema.ts';
 
 export interface IngestCounts {
@@ -31,15 +30,11 @@ export async function ingestEntries(
   const counts: IngestCounts = { new: 0, updated: 0, duplicate: 0, unchanged: 0, skipped: 0 };
   if (entries.length === 0) return counts;
   return db.transaction().execute(async (tx) => {
-    // The source row is share-locked for the whole ingest: a delete waits for it to commit, and a
-    // source deleted while its fetch was in flight stores nothing (no articles outside every
-    // category, no provenance of a deleted source).
-    const live = await tx.selectFrom('sources').select('id').where('id', '=', sourceId).where('deleted_at', 'is', null).forShare().executeTakeFirst();
-    if (!live) return counts;
+    const first = await liveKnownTombstoned(tx, sourceId, entries);
+    if (!first) return counts;
+    const { known, tombstoned } = first;
     const { now } = options;
-    const known = await knownEntries(tx, sourceId, entries.map((e) => e.entryHash));
     await lockStoryKeys(tx, entries.filter((e) => !known.has(e.entryHash)));
-    const tombstoned = await tombstonedKeys(tx, sourceId, entries);
     const touchedArticles = new Set<number>();
     const seenIds: number[] = [];
 
@@ -70,23 +65,17 @@ export async function ingestEntries(
     // New entries in a few statements whatever their number (one statement or more per entry
     // made a 50-item feed cost ~60 ms of round trips; docs/performance.md): look up every story
     // key at once, decide in entry order exactly as one-by-one lookups would (an entry can match
-    // one stored earlier in the same batch), then insert articles and provenance in one statement each.
+    // one stored earlier in the same batch), then insert the articles in one statement; their
+    // provenance goes with the ingest's last statement.
+    let provenance: Provenance[] = [];
     if (fresh.length > 0) {
       const stored = await storeNewEntries(tx, sourceId, fresh, options);
       counts.new += stored.new;
       counts.duplicate += stored.duplicate;
-      for (const id of stored.articleIds) touchedArticles.add(id);
+      provenance = stored.provenance;
+      for (const p of provenance) touchedArticles.add(p.articleId);
     }
-
-    if (seenIds.length > 0) {
-      await tx
-        .updateTable('article_sources')
-        .set({ last_seen_at: now })
-        .where('source_id', '=', sourceId)
-        .where('article_id', 'in', seenIds)
-        .execute();
-    }
-    if (touchedArticles.size > 0) await addToSourceCategories(tx, sourceId, [...touchedArticles]);
+    if (provenance.length > 0 || seenIds.length > 0) await finishIngest(tx, sourceId, provenance, seenIds, [...touchedArticles], now);
     return counts;
   });
 }
@@ -110,28 +99,48 @@ async function lockStoryKeys(tx: Tx, entries: NormalizedEntry[]): Promise<void> 
   await sql`SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(${sorted}::bigint[]) AS k ORDER BY 1) AS ordered`.execute(tx);
 }
 
-async function knownEntries(tx: Tx, sourceId: number, hashes: string[]) {
-  const rows = await tx
-    .selectFrom('article_sources')
-    .select(['entry_hash', 'article_id', 'content_hash'])
-    .where('source_id', '=', sourceId)
-    .where('entry_hash', 'in', hashes)
-    .execute();
-  return new Map(rows.map((r) => [r.entry_hash, { articleId: r.article_id, contentHash: r.content_hash }]));
-}
+type Known = Map<string, { articleId: number; contentHash: string }>;
 
-async function tombstonedKeys(tx: Tx, sourceId: number, entries: NormalizedEntry[]): Promise<Set<string>> {
-  const keys = entries.flatMap((e) => [
-    { kind: 'entry' as const, hash: `${sourceId}:${e.entryHash}` },
-    ...(e.urlHash ? [{ kind: 'url' as const, hash: e.urlHash }] : []),
-    ...(e.fingerprint ? [{ kind: 'fingerprint' as const, hash: e.fingerprint }] : []),
-  ]);
-  const rows = await tx
-    .selectFrom('tombstones')
-    .select(['kind', 'hash'])
-    .where('hash', 'in', keys.map((k) => k.hash))
-    .execute();
-  return new Set(rows.map((r) => `${r.kind}:${r.hash}`));
+/**
+ * The ingest's first statement, three reads in one round trip (docs/performance.md):
+ *
+ * - the source row, share-locked for the whole ingest: a delete waits for it to commit, and a
+ *   source deleted while its fetch was in flight stores nothing (no articles outside every
+ *   category, no provenance of a deleted source) — null then;
+ * - the entries this source already carried (by entry hash);
+ * - the tombstones of any entry's keys (entry, canonical URL, fingerprint), each kind looked up
+ *   with its kind so that the (kind, hash) primary key serves it.
+ *
+ * Reading the last two in the lock's statement rather than after it changes nothing they can see:
+ * only transactions updating the source row make the lock wait, and none of them writes this
+ * source's provenance or tombstones. Neither do the ingests whose story-key locks are taken next,
+ * so the tombstones need not be read after those either (retention takes no such lock).
+ */
+async function liveKnownTombstoned(tx: Tx, sourceId: number, entries: NormalizedEntry[]): Promise<{ known: Known; tombstoned: Set<string> } | null> {
+  const entryKeys = entries.map((e) => `${sourceId}:${e.entryHash}`);
+  const urlHashes = entries.flatMap((e) => (e.urlHash ? [e.urlHash] : []));
+  const fingerprints = entries.flatMap((e) => (e.fingerprint ? [e.fingerprint] : []));
+  const rows = (
+    await sql<{ kind: string; hash: string | null; article_id: number | null; content_hash: string | null }>`
+      WITH live AS (SELECT id FROM sources WHERE id = ${sourceId} AND deleted_at IS NULL FOR SHARE)
+      SELECT 'live' AS kind, NULL AS hash, NULL::bigint AS article_id, NULL AS content_hash FROM live
+      UNION ALL
+      SELECT 'known', entry_hash, article_id, content_hash FROM article_sources
+      WHERE source_id = ${sourceId} AND entry_hash = ANY(${entries.map((e) => e.entryHash)}::text[])
+      UNION ALL
+      SELECT 'tombstone:' || kind, hash, NULL, NULL FROM tombstones
+      WHERE (kind = 'entry' AND hash = ANY(${entryKeys}::text[]))
+        OR (kind = 'url' AND hash = ANY(${urlHashes}::text[]))
+        OR (kind = 'fingerprint' AND hash = ANY(${fingerprints}::text[]))`.execute(tx)
+  ).rows;
+  if (!rows.some((r) => r.kind === 'live')) return null;
+  const known: Known = new Map();
+  const tombstoned = new Set<string>();
+  for (const r of rows) {
+    if (r.kind === 'known') known.set(r.hash!, { articleId: r.article_id!, contentHash: r.content_hash! });
+    else if (r.kind !== 'live') tombstoned.add(`${r.kind.slice('tombstone:'.length)}:${r.hash}`);
+  }
+  return { known, tombstoned };
 }
 
 /** An article about to be inserted by this batch; `id` is known after the insert. */
@@ -162,43 +171,36 @@ async function storyIndex(tx: Tx, entries: NormalizedEntry[], now: Date) {
   const urlHashes = [...new Set(entries.flatMap((e) => (e.urlHash ? [e.urlHash] : [])))];
   const fingerprints = [...new Set(entries.flatMap((e) => (e.fingerprint ? [e.fingerprint] : [])))];
   const titleKeys = [...new Set(entries.flatMap((e) => (e.titleKey ? [e.titleKey] : [])))];
-  // One connection serves the transaction: the three lookups go one after another.
-  const byUrlRows =
-    urlHashes.length === 0 ? [] : await tx.selectFrom('articles').select(['id', 'url_hash']).where('url_hash', 'in', urlHashes).execute();
-  const byFingerprintRows =
-    fingerprints.length === 0
+  // The three lookups in one statement (one round trip instead of three; docs/performance.md),
+  // each arm as its own query would be, in id order as those were.
+  const rows =
+    urlHashes.length + fingerprints.length + titleKeys.length === 0
       ? []
-      : await tx
-          .selectFrom('articles')
-          .select(['id', 'fingerprint', 'published_at'])
-          .where('fingerprint', 'in', fingerprints)
-          .where('published_at', '>=', lo)
-          .where('published_at', '<=', hi)
-          .orderBy('id')
-          .execute();
-  const byTitleRows =
-    titleKeys.length === 0
-      ? []
-      : await tx
-          .selectFrom('articles')
-          .select(['id', 'title_key', 'published_at', 'lead_text'])
-          .where('title_key', 'in', titleKeys)
-          .where('published_at', '>=', lo)
-          .where('published_at', '<=', hi)
-          .orderBy('id')
-          .execute();
-  const byUrl = new Map(byUrlRows.map((r) => [r.url_hash!, r.id]));
-  const group = <K>(rows: (StoredRow & { key: K })[]) => {
-    const map = new Map<K, StoredRow[]>();
-    for (const row of rows) {
-      const list = map.get(row.key) ?? [];
-      list.push(row);
-      map.set(row.key, list);
+      : (
+          await sql<{ kind: 'url' | 'fingerprint' | 'title'; id: number; key: string; published_at: Date | null; lead_text: string | null }>`
+            SELECT 'url' AS kind, id, url_hash AS key, NULL::timestamptz AS published_at, NULL AS lead_text
+            FROM articles WHERE url_hash = ANY(${urlHashes}::text[])
+            UNION ALL
+            SELECT 'fingerprint', id, fingerprint, published_at, NULL
+            FROM articles WHERE fingerprint = ANY(${fingerprints}::text[]) AND published_at >= ${lo} AND published_at <= ${hi}
+            UNION ALL
+            SELECT 'title', id, title_key, published_at, lead_text
+            FROM articles WHERE title_key = ANY(${titleKeys}::text[]) AND published_at >= ${lo} AND published_at <= ${hi}
+            ORDER BY id`.execute(tx)
+        ).rows;
+  const byUrl = new Map<string, number>();
+  const byFingerprint = new Map<string, StoredRow[]>();
+  const byTitle = new Map<string, StoredRow[]>();
+  for (const r of rows) {
+    if (r.kind === 'url') {
+      byUrl.set(r.key, r.id);
+      continue;
     }
-    return map;
-  };
-  const byFingerprint = group(byFingerprintRows.map((r) => ({ key: r.fingerprint!, id: r.id, published: r.published_at.getTime(), leadText: null })));
-  const byTitle = group(byTitleRows.map((r) => ({ key: r.title_key!, id: r.id, published: r.published_at.getTime(), leadText: r.lead_text })));
+    const map = r.kind === 'fingerprint' ? byFingerprint : byTitle;
+    const list = map.get(r.key) ?? [];
+    list.push({ id: r.id, published: r.published_at!.getTime(), leadText: r.lead_text });
+    map.set(r.key, list);
+  }
 
   /** An existing article id, a planned article, or null (a new story). */
   function find(entry: NormalizedEntry, planned: Planned[]): number | Planned | null {
@@ -267,13 +269,13 @@ function articleColumns(entry: NormalizedEntry, now: Date) {
   };
 }
 
-/** Inserts the articles and provenance rows of new entries; see ingestEntries. */
+/** Inserts the articles of new entries and says which article each entry is; see ingestEntries. */
 async function storeNewEntries(
   tx: Tx,
   sourceId: number,
   entries: NormalizedEntry[],
   { now, newId }: IngestOptions,
-): Promise<{ new: number; duplicate: number; articleIds: number[] }> {
+): Promise<{ new: number; duplicate: number; provenance: Provenance[] }> {
   const index = await storyIndex(tx, entries, now);
   const planned: Planned[] = [];
   const targets: (number | Planned)[] = [];
@@ -355,25 +357,7 @@ async function storeNewEntries(
     else duplicate++;
     return target.id!;
   });
-  for (let start = 0; start < entries.length; start += INSERT_SLICE) {
-    await tx
-      .insertInto('article_sources')
-      .values(
-        entries.slice(start, start + INSERT_SLICE).map((entry, k) => ({
-          source_id: sourceId,
-          entry_hash: entry.entryHash,
-          article_id: articleIds[start + k]!,
-          guid: entry.guid,
-          link: entry.link,
-          content_hash: entry.contentHash,
-          first_seen_at: now,
-          last_seen_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['source_id', 'entry_hash']).doNothing())
-      .execute();
-  }
-  return { new: created, duplicate, articleIds };
+  return { new: created, duplicate, provenance: entries.map((entry, i) => ({ entry, articleId: articleIds[i]! })) };
 }
 
 async function updateFromEntry(tx: Tx, sourceId: number, articleId: number, entry: NormalizedEntry, now: Date) {
@@ -393,22 +377,50 @@ async function updateFromEntry(tx: Tx, sourceId: number, articleId: number, entr
     .execute();
 }
 
-async function addToSourceCategories(tx: Tx, sourceId: number, articleIds: number[]) {
-  await tx
-    .insertInto('category_articles')
-    .columns(['category_id', 'article_id', 'sort_at'])
-    .expression((eb) =>
-      eb
-        .selectFrom('articles')
-        .innerJoin('source_categories', (join) => join.on('source_categories.source_id', '=', sourceId))
-        .where('articles.id', 'in', articleIds)
-        .select(['source_categories.category_id', 'articles.id', 'articles.sort_at']),
+/** A new entry of the source and the article it is (inserted now, or the story it duplicates). */
+interface Provenance {
+  entry: NormalizedEntry;
+  articleId: number;
+}
+
+/**
+ * The ingest's last statement, where there were up to five (docs/performance.md):
+ *
+ * - the provenance rows of the new entries;
+ * - last_seen_at of the entries seen again;
+ * - the touched articles (new, duplicated or updated) listed in the source's categories, and the
+ *   version of every category listing any of them, through any source (an edited article shows in
+ *   each), bumped so that render caches everywhere invalidate.
+ *
+ * Each part writes rows no other part touches, and none reads what another writes except the bump,
+ * which takes the memberships this statement inserts from the insert's RETURNING (the statement's
+ * snapshot does not see them) — so these sibling CTEs do what the separate statements did. Rows go
+ * as arrays (unnest): a fixed number of parameters for any number of rows.
+ */
+async function finishIngest(tx: Tx, sourceId: number, provenance: Provenance[], seenIds: number[], touched: number[], now: Date) {
+  await sql`
+    WITH provenance AS (
+      INSERT INTO article_sources (source_id, entry_hash, article_id, guid, link, content_hash, first_seen_at, last_seen_at)
+      SELECT ${sourceId}, e.entry_hash, e.article_id, e.guid, e.link, e.content_hash, ${now}, ${now}
+      FROM unnest(
+        ${provenance.map((p) => p.entry.entryHash)}::text[],
+        ${provenance.map((p) => p.articleId)}::bigint[],
+        ${provenance.map((p) => p.entry.guid)}::text[],
+        ${provenance.map((p) => p.entry.link)}::text[],
+        ${provenance.map((p) => p.entry.contentHash)}::text[]
+      ) AS e(entry_hash, article_id, guid, link, content_hash)
+      ON CONFLICT (source_id, entry_hash) DO NOTHING
+    ), seen AS (
+      UPDATE article_sources SET last_seen_at = ${now}
+      WHERE source_id = ${sourceId} AND article_id = ANY(${seenIds}::bigint[])
+    ), added AS (
+      INSERT INTO category_articles (category_id, article_id, sort_at)
+      SELECT sc.category_id, a.id, a.sort_at
+      FROM articles a JOIN source_categories sc ON sc.source_id = ${sourceId}
+      WHERE a.id = ANY(${touched}::bigint[])
+      ON CONFLICT DO NOTHING
+      RETURNING category_id
     )
-    .onConflict((oc) => oc.doNothing())
-    .execute();
-  // An edited article shows in every category that lists it, through any source.
-  const categoryIds = (
-    await tx.selectFrom('category_articles').select('category_id').distinct().where('article_id', 'in', articleIds).execute()
-  ).map((r) => r.category_id);
-  await bumpCategoryVersions(tx, categoryIds);
+    UPDATE categories SET version = nextval('content_version_seq')
+    WHERE id IN (SELECT category_id FROM category_articles WHERE article_id = ANY(${touched}::bigint[]) UNION SELECT category_id FROM added)`.execute(tx);
 }
