@@ -31,6 +31,37 @@ describe.each(databases)('poll outcomes on $name', (factory) => {
     expect(world.upstream.hits.get('/plain.xml')?.at(-1)?.headers['if-none-match']).toBeUndefined();
   });
 
+  it('does not count a database failure during the ingest against the upstream', async () => {
+    world.upstream.feed('/fine.xml', body);
+    await setup('/fine.xml');
+    // The connection drops as the articles are inserted (what a Postgres restart looks like).
+    let fail = true;
+    const failing = world.database.db.withPlugin({
+      transformQuery(args) {
+        const node = args.node as { kind: string; into?: { table?: { identifier?: { name?: string } } } };
+        if (fail && node.kind === 'InsertQueryNode' && node.into?.table?.identifier?.name === 'articles') {
+          throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+        }
+        return args.node;
+      },
+      async transformResult(args) {
+        return args.result;
+      },
+    });
+    const first = await pollDue(testPollerDeps(failing), runAll);
+    expect(first.outcomes).toHaveLength(0);
+    const after = await source();
+    expect({ errors: after.consecutive_errors, status: after.status, fetched: after.last_fetched_at, lease: after.lease_owner }).toEqual({
+      errors: 0,
+      status: 'ok',
+      fetched: null,
+      lease: null,
+    });
+    fail = false;
+    const second = await poll();
+    expect(second).toMatchObject({ kind: 'new', counts: { new: 1 } });
+  });
+
   it('marks a 410 source gone and never claims it again', async () => {
     world.upstream.route('/gone.xml', (_req, res) => void res.writeHead(410).end());
     await setup('/gone.xml');

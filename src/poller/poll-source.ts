@@ -9,6 +9,7 @@ import { parseAndNormalize, type ParseFeedBody } from './parse.ts';
 import { entryFrequencyInterval, nextPollAt } from '../scheduler/policy.ts';
 import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
+import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { countRecentEntries, recordPollAndLog, RECENT_ENTRIES_WINDOW_MS, type ClaimedSource } from '../store/sources.ts';
 import type { Config } from '../config.ts';
 import type { FetcherDeps } from '../fetcher/index.ts';
@@ -122,6 +123,9 @@ export async function pollSource(deps: PollerDeps, source: Source | ClaimedSourc
       }
     }
   } catch (caught) {
+    // The database failing mid-poll says nothing about the upstream: no error is counted and no
+    // backoff starts; pollDue gives the lease back and the source is polled again.
+    if (isDatabaseUnavailable(caught)) throw caught;
     kind = 'error';
     consecutiveErrors = source.consecutive_errors + 1;
     status = 'erroring';

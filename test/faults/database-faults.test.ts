@@ -180,7 +180,7 @@ describe.skipIf(clusterSupport.skip)('database faults on a private Postgres clus
     for (const path of ['/', '/category/news']) {
       const page = await fetch(`${service.url}${path}`, { signal: AbortSignal.timeout(30_000) });
       expect({ path, status: page.status, retryAfter: page.headers.get('retry-after') }).toEqual({ path, status: 503, retryAfter: '10' });
-      expect(await page.text()).toMatch(/database is unavailable/);
+      expect(await page.text()).toMatch(/database is unavailable/i);
     }
     expect(service.child.exitCode).toBeNull();
 
