@@ -44,11 +44,12 @@ export async function syncCategoryDefinitions(
     report.categoriesRemoved = Number(removed.numDeletedRows ?? 0);
 
     const listedSourceIds = new Set<number>();
+    const sources = await upsertConfiguredSources(tx, definitions.flatMap((d) => d.sources), report);
     for (const def of definitions) {
       const categoryId = await upsertFileCategory(tx, def, report);
       const linked: number[] = [];
       for (const s of def.sources) {
-        const source = await upsertConfiguredSource(tx, s.url, s.title, s.intervalSeconds, report);
+        const source = sources.get(s.url);
         if (!source) continue;
         listedSourceIds.add(source.id);
         linked.push(source.id);
@@ -115,39 +116,73 @@ async function upsertFileCategory(tx: Db, def: CategoryDefinition, report: SyncR
   return existing.id;
 }
 
-async function upsertConfiguredSource(
+/**
+ * The configured sources, created or brought in line with the files, by URL; null for a URL an
+ * operator deleted through the API. A few statements whatever their number (one lookup per source
+ * made every start-up with a few hundred sources cost as many round trips; docs/performance.md).
+ * A URL listed in several files takes the title and interval of the last one listing it.
+ */
+async function upsertConfiguredSources(
   tx: Db,
-  url: string,
-  title: string | null,
-  intervalSeconds: number | null,
+  listed: { url: string; title: string | null; intervalSeconds: number | null }[],
   report: SyncReport,
-): Promise<Source | null> {
-  const existing = await tx
+): Promise<Map<string, Source | null>> {
+  const wanted = new Map<string, { title: string | null; intervalSeconds: number | null }>();
+  for (const s of listed) wanted.set(s.url, { title: s.title, intervalSeconds: s.intervalSeconds });
+  const result = new Map<string, Source | null>();
+  if (wanted.size === 0) return result;
+  const urls = [...wanted.keys()];
+  const rows = await tx
     .selectFrom('sources')
     .selectAll()
-    .where((eb) => eb.or([eb('configured_url', '=', url), eb('url', '=', url)]))
-    .executeTakeFirst();
-  if (!existing) {
-    const row = await tx
+    .where((eb) => eb.or([eb('configured_url', 'in', urls), eb('url', 'in', urls)]))
+    .orderBy('id')
+    .execute();
+  // A source first found by the URL it was configured with, else by the URL it polls now (after a
+  // permanent redirect); the oldest such row when several match.
+  const byConfigured = new Map<string, Source>();
+  const byUrl = new Map<string, Source>();
+  for (const row of rows) {
+    if (row.configured_url !== null && !byConfigured.has(row.configured_url)) byConfigured.set(row.configured_url, row);
+    if (!byUrl.has(row.url)) byUrl.set(row.url, row);
+  }
+  const missing: string[] = [];
+  for (const [url, want] of wanted) {
+    const existing = byConfigured.get(url) ?? byUrl.get(url);
+    if (!existing) {
+      missing.push(url);
+      continue;
+    }
+    if (existing.deleted_at !== null) {
+      report.deletedSkipped.push(url);
+      result.set(url, null);
+      continue;
+    }
+    if (!existing.in_config || existing.title !== want.title || existing.interval_seconds !== want.intervalSeconds) {
+      await tx
+        .updateTable('sources')
+        .set({ in_config: true, title: want.title, interval_seconds: want.intervalSeconds, updated_at: sql`now()` })
+        .where('id', '=', existing.id)
+        .execute();
+    }
+    result.set(url, existing);
+  }
+  // In slices: a statement takes at most 65,535 parameters (6 per source).
+  for (let start = 0; start < missing.length; start += 5000) {
+    const created = await tx
       .insertInto('sources')
-      .values({ url, configured_url: url, title, interval_seconds: intervalSeconds, in_config: true, schedule_hints: '{}' })
+      .values(
+        missing.slice(start, start + 5000).map((url) => {
+          const want = wanted.get(url)!;
+          return { url, configured_url: url, title: want.title, interval_seconds: want.intervalSeconds, in_config: true, schedule_hints: '{}' };
+        }),
+      )
       .returningAll()
-      .executeTakeFirstOrThrow();
-    report.sourcesCreated++;
-    return row;
-  }
-  if (existing.deleted_at !== null) {
-    report.deletedSkipped.push(url);
-    return null;
-  }
-  if (!existing.in_config || existing.title !== title || existing.interval_seconds !== intervalSeconds) {
-    await tx
-      .updateTable('sources')
-      .set({ in_config: true, title, interval_seconds: intervalSeconds, updated_at: sql`now()` })
-      .where('id', '=', existing.id)
       .execute();
+    for (const row of created) result.set(row.url, row);
+    report.sourcesCreated += created.length;
   }
-  return existing;
+  return result;
 }
 
 /** Links sources to a category and backfills the category with their existing articles. */
