@@ -109,7 +109,7 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
       expect(await nextPollOf(id)).toBe(expected);
       const counting = statements.filter((s) => /count\(/i.test(s));
       expect(counting).toHaveLength(1);
-      expect(counting[0]).toMatch(/^UPDATE sources SET lease_owner/);
+      expect(counting[0]).toMatch(/^WITH async_commit AS .*UPDATE sources SET lease_owner/s);
     }
 
     // A 304 poll a second later: the claim and the record, nothing else.
@@ -118,7 +118,7 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
     const unchanged = (await pollDue({ ...deps, now: () => later }, { ...runAll, sourceId: first! })).outcomes[0]!;
     expect(unchanged.kind).toBe('not-modified');
     expect(statements).toHaveLength(2);
-    expect(statements[0]).toMatch(/^UPDATE sources SET lease_owner/);
+    expect(statements[0]).toMatch(/^WITH async_commit AS .*UPDATE sources SET lease_owner/s);
     expect(statements[1]).toMatch(/^with "async_commit"/);
     expect(await nextPollOf(first!)).toBe(expected + 1000);
 

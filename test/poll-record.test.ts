@@ -95,12 +95,24 @@ describe.each(databases)('poll record and log on $name', (factory) => {
         await recordPollAndLog(conn, sourceId, 'me', { ...record(101), url: 'http://record.test/moved.xml' }, entry(101));
         const afterTwo = await show();
         await logFetch(conn, entry(102));
-        return { before, afterOne, afterTwo };
+        // Claims (both query shapes) commit asynchronously as well; the trigger on sources notes them.
+        await sql`CREATE CONSTRAINT TRIGGER note_claim_setting AFTER UPDATE ON sources DEFERRABLE INITIALLY DEFERRED
+          FOR EACH ROW EXECUTE FUNCTION note_commit_setting()`.execute(conn);
+        const free = () => conn.updateTable('sources').set({ lease_owner: null, lease_until: null }).where('id', '=', sourceId).execute();
+        await free();
+        const claimedOne = await claimSources(conn, { owner: 'c1', now: new Date(), limit: 5, leaseSeconds: 60, ignoreSchedule: true });
+        await free();
+        const claimedTwo = await claimSources(conn, { owner: 'c2', now: new Date(), limit: 5, maxErroring: 1, leaseSeconds: 60, ignoreSchedule: true });
+        const afterClaims = await show();
+        await sql`DROP TRIGGER note_claim_setting ON sources`.execute(conn);
+        expect([claimedOne.map((c) => c.id), claimedTwo.map((c) => c.id)]).toEqual([[sourceId], [sourceId]]);
+        return { before, afterOne, afterTwo, afterClaims };
       });
       const noted = await sql<{ setting: string }>`SELECT setting FROM commit_settings ORDER BY id`.execute(database.db);
       // The single statement, the redirect's transaction, then an ordinary statement.
-      expect(noted.rows.map((r) => r.setting)).toEqual(['off', 'off', 'on']);
-      expect(after).toEqual({ before: 'on', afterOne: 'on', afterTwo: 'on' });
+      // …then the two frees (ordinary statements) each followed by a claim.
+      expect(noted.rows.map((r) => r.setting)).toEqual(['off', 'off', 'on', 'on', 'off', 'on', 'off']);
+      expect(after).toEqual({ before: 'on', afterOne: 'on', afterTwo: 'on', afterClaims: 'on' });
       const row = await database.db.selectFrom('sources').select(['url', 'etag']).where('id', '=', sourceId).executeTakeFirstOrThrow();
       expect(row).toEqual({ url: 'http://record.test/moved.xml', etag: '"e101"' });
     } finally {

@@ -120,9 +120,14 @@ export async function pollDue(deps: PollerDeps, options: RunOptions): Promise<Ru
         return;
       }
       const budget = (options.maxSources ?? Infinity) - claimedTotal;
-      // Claim only what free slots can start soon; claimed-but-waiting sources hold leases.
-      const want = Math.min(options.batchSize, options.concurrency - running.size - waiting.length, budget);
-      if (!exhausted && want > 0) {
+      // Claim what free slots can start soon, plus half the concurrency ahead (claimed-but-waiting
+      // sources hold leases, so not more), and only once that many are missing or a slot would
+      // idle: a cycle of fast polls (304s, unchanged bodies) otherwise waited on one claim per
+      // finished poll, a round trip in the loop's path for every source (docs/performance.md).
+      const ahead = Math.ceil(options.concurrency / 2);
+      const want = Math.min(options.batchSize, options.concurrency + ahead - running.size - waiting.length, budget);
+      const slotsIdle = running.size + waiting.length < options.concurrency;
+      if (!exhausted && want > 0 && (want >= ahead || slotsIdle)) {
         const erroringRoom = Math.min(want, Math.max(0, options.concurrency - reserve - erroringHeld));
         const claimed = await claimSources(deps.db, {
           owner: deps.owner,

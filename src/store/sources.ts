@@ -27,6 +27,13 @@ export const RECENT_ENTRIES_WINDOW_MS = 7 * 86_400_000;
  */
 export type ClaimedSource = Source & { recent_entries: number };
 
+// Claims commit asynchronously, as poll records do (recordPollAndLog says why that is safe): a
+// claim lost in a database crash only lets another poller claim the source again, and a source
+// polled twice stores its entries once (ingest's advisory locks and provenance key). A claim per
+// freed slot waited ~2.5 ms for its WAL flush. The CTE holding this is read by the statement, or
+// Postgres would never evaluate it.
+const ASYNC_COMMIT = sql`SELECT set_config('synchronous_commit', 'off', true) AS setting`;
+
 /**
  * Claims up to `limit` pollable sources. `FOR UPDATE SKIP LOCKED` keeps concurrent pollers off
  * each other's rows; the lease keeps them off after commit, and expires so a crashed poller's
@@ -49,7 +56,7 @@ export async function claimSources(db: Kysely<Database>, options: ClaimOptions):
   if (options.maxErroring !== undefined && options.maxErroring < limit) {
     // Two due-ordered queues, the erroring one capped; merged back in due order.
     const result = await sql<ClaimedSource>`
-      WITH healthy AS (
+      WITH async_commit AS (${ASYNC_COMMIT}), healthy AS (
         SELECT id, next_poll_at FROM sources WHERE ${claimable} AND consecutive_errors = 0
         ORDER BY next_poll_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED
       ), erroring AS (
@@ -60,13 +67,14 @@ export async function claimSources(db: Kysely<Database>, options: ClaimOptions):
         ORDER BY next_poll_at, id LIMIT ${limit}
       )
       UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
-      WHERE id IN (SELECT id FROM chosen)
+      WHERE id IN (SELECT id FROM chosen) AND (SELECT setting FROM async_commit) IS NOT NULL
       RETURNING ${claimedColumns}`.execute(db);
     return result.rows;
   }
   const result = await sql<ClaimedSource>`
+    WITH async_commit AS (${ASYNC_COMMIT})
     UPDATE sources SET lease_owner = ${owner}, lease_until = ${leaseUntil}
-    WHERE id IN (
+    WHERE (SELECT setting FROM async_commit) IS NOT NULL AND id IN (
       SELECT id FROM sources
       WHERE ${claimable}
       ORDER BY next_poll_at, id
@@ -141,7 +149,7 @@ function pollColumns(record: PollRecord) {
  * or ingest, or closing the database). What a crash of the database can lose is therefore the last
  * moments of poll records — validators, body hash, next_poll_at, the lease release, fetch-log
  * lines — and never articles: ingestEntries commits them synchronously, in its own transaction,
- * before the record (the claim is a synchronous commit too). A lost record only means the source
+ * before the record. A lost record only means the source
  * is polled again once its claim's lease expires, with its previous validators, and finds its
  * entries known. Nothing durable can depend on a lost record, since whatever commits
  * synchronously after it carries it.
