@@ -4,7 +4,7 @@
 // runs every import through a hook thread), a whole second of a 2 s unchanged re-poll; a bundle
 // loads in ~0.3 s (docs/performance.md). The bundles are built here with esbuild (tsx's own
 // compiler, always installed with it) into dist/entry-<stamp>/, where the stamp changes with any
-// file under src/ or migrations/, package.json or package-lock.json: an edited checkout rebuilds on
+// file under src/ or migrations/, package.json, package-lock.json or this script: an edited checkout rebuilds on
 // its next start (~0.5 s), a fresh clone on its first. Without esbuild, or when a build fails, the
 // entry runs from source under tsx as before.
 // Usage: node scripts/run.mjs <entry> [args…]   (entry: node, poll; --build only builds)
@@ -37,7 +37,8 @@ function stamp() {
   };
   walk(join(root, 'src'));
   walk(join(root, 'migrations'));
-  for (const file of ['package.json', 'package-lock.json']) {
+  // This script too: it holds the build's options.
+  for (const file of ['package.json', 'package-lock.json', 'scripts/run.mjs']) {
     const path = join(root, file);
     if (existsSync(path)) hash.update(`${file}\0${statSync(path).mtimeMs}\n`);
   }
@@ -58,8 +59,17 @@ async function build(outdir) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // Dependencies are bundled too: loading some 400 module files (kysely, undici, pg, hono,
+    // yaml …) one by one was ~0.45 s of every process start (docs/performance.md). PGlite stays a
+    // package (its WebAssembly and data files sit beside its code; only the embedded database
+    // loads it); pg-native is pg's optional native binding, never installed.
+    external: ['@electric-sql/pglite', '@electric-sql/pglite/*', 'pg-native', 'esbuild', 'tsx', 'tsx/*'],
+    // Bundled CommonJS packages call require(), which ESM output does not have by itself.
+    banner: { js: "import { createRequire as __feedrelayRequire } from 'node:module'; const require = __feedrelayRequire(import.meta.url);" },
     sourcemap: 'linked',
+    // Stack traces name src/*.ts and node_modules files, which are there to read; embedding their
+    // text made the maps 7 MB to parse at every start.
+    sourcesContent: false,
     logLevel: 'error',
   });
   try {

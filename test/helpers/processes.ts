@@ -12,9 +12,21 @@ export interface Finished {
   stderr: string;
 }
 
+/**
+ * What `npm start` / `npm run poll` run: scripts/run.mjs with the entry's name, which runs the
+ * ahead-of-time bundle (dist/) rather than the source. `entry` of runEntry/startService.
+ */
+export const compiled = (name: 'node' | 'poll') => `compiled:${name}`;
+
+function commandFor(entry: string): string[] {
+  if (entry.startsWith('compiled:')) return [process.execPath, 'scripts/run.mjs', entry.slice('compiled:'.length)];
+  return [...NODE_TSX, entry];
+}
+
 export function runEntry(entry: string, args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...commandArgs] = commandFor(entry);
+    const child = spawn(command!, [...commandArgs, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -49,10 +61,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts src/entry/node.ts and waits until /healthz answers 200. */
-export async function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<Service> {
+/** Starts src/entry/node.ts (or `entry`) and waits until /healthz answers 200. */
+export async function startService(env: Record<string, string>, timeoutMs = 60_000, entry = 'src/entry/node.ts'): Promise<Service> {
   const port = await freePort();
-  const child = spawn(NODE_TSX[0], [...NODE_TSX.slice(1), 'src/entry/node.ts'], {
+  const [command, ...commandArgs] = commandFor(entry);
+  const child = spawn(command!, commandArgs, {
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
