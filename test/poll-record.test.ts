@@ -73,7 +73,7 @@ describe.each(databases)('poll record and log on $name', (factory) => {
     expect(log.at(-1)!.started_at.toISOString()).toBe(new Date(Date.UTC(2026, 10, 1, 0, 69)).toISOString());
   });
 
-  it('commits asynchronously, that transaction alone, on both paths', async () => {
+  it('commits records synchronously on both paths, and claims asynchronously, that transaction alone', async () => {
     // A deferred constraint trigger runs at commit, inside the committing transaction: it notes
     // the synchronous_commit that commit is made with.
     await sql`CREATE TABLE commit_settings (id serial PRIMARY KEY, setting text NOT NULL)`.execute(database.db);
@@ -109,9 +109,10 @@ describe.each(databases)('poll record and log on $name', (factory) => {
         return { before, afterOne, afterTwo, afterClaims };
       });
       const noted = await sql<{ setting: string }>`SELECT setting FROM commit_settings ORDER BY id`.execute(database.db);
-      // The single statement, the redirect's transaction, then an ordinary statement.
-      // …then the two frees (ordinary statements) each followed by a claim.
-      expect(noted.rows.map((r) => r.setting)).toEqual(['off', 'off', 'on', 'on', 'off', 'on', 'off']);
+      // The single statement, the redirect's transaction and an ordinary statement (a record
+      // releases a lease: losing one in a crash would strand it), then the two frees (ordinary
+      // statements) each followed by a claim (a lost claim strands nothing).
+      expect(noted.rows.map((r) => r.setting)).toEqual(['on', 'on', 'on', 'on', 'off', 'on', 'off']);
       expect(after).toEqual({ before: 'on', afterOne: 'on', afterTwo: 'on', afterClaims: 'on' });
       const row = await database.db.selectFrom('sources').select(['url', 'etag']).where('id', '=', sourceId).executeTakeFirstOrThrow();
       expect(row).toEqual({ url: 'http://record.test/moved.xml', etag: '"e101"' });

@@ -27,11 +27,16 @@ export const RECENT_ENTRIES_WINDOW_MS = 7 * 86_400_000;
  */
 export type ClaimedSource = Source & { recent_entries: number };
 
-// Claims commit asynchronously, as poll records do (recordPollAndLog says why that is safe): a
-// claim lost in a database crash only lets another poller claim the source again, and a source
-// polled twice stores its entries once (ingest's advisory locks and provenance key). A claim per
-// freed slot waited ~2.5 ms for its WAL flush. The CTE holding this is read by the statement, or
-// Postgres would never evaluate it.
+// Claims commit asynchronously (synchronous_commit off for that statement's transaction alone):
+// a claim waited ~2.5 ms for its WAL flush. The WAL writer flushes it within three
+// wal_writer_delay (600 ms by default), and any later synchronous commit flushes it first (WAL is
+// flushed in order), so what a database crash can lose is the last fraction of a second of claims
+// — and a lost claim strands nothing: its poller's record (`lease_owner = owner`) then updates no
+// row, so the source stays due and is polled again, and a source polled twice stores its entries
+// once (ingest's advisory locks and provenance key). Articles and poll records commit
+// synchronously. The CTE holding the setting is read by the statement, or Postgres would never
+// evaluate it (set_config(…, true) lasts until the end of the statement's own transaction, whose
+// commit reads it).
 const ASYNC_COMMIT = sql`SELECT set_config('synchronous_commit', 'off', true) AS setting`;
 
 /**
@@ -142,45 +147,29 @@ function pollColumns(record: PollRecord) {
  * poll does — a cycle of 10,000 mostly-304 sources spends most of its time on these
  * (docs/performance.md). A redirect to check first takes the two-statement way, in a transaction.
  *
- * Either way the record commits asynchronously (synchronous_commit off for its transaction alone):
- * the commit returns without waiting ~2-4 ms for its WAL flush. The WAL writer flushes it within
- * three wal_writer_delay (600 ms by default), and any later synchronous commit of any session
- * flushes it first (WAL is flushed in order; on PGlite, with no WAL writer, that is the next claim
- * or ingest, or closing the database). What a crash of the database can lose is therefore the last
- * moments of poll records — validators, body hash, next_poll_at, the lease release, fetch-log
- * lines — and never articles: ingestEntries commits them synchronously, in its own transaction,
- * before the record. A lost record only means the source
- * is polled again once its claim's lease expires, with its previous validators, and finds its
- * entries known. Nothing durable can depend on a lost record, since whatever commits
- * synchronously after it carries it.
+ * The record commits synchronously, unlike the claim: it releases the lease, and a record lost in
+ * a database crash would leave a lease its poller believes released — the source stuck until the
+ * lease expires, never handed back (faults/database-faults.test.ts found exactly that when this
+ * commit was asynchronous). A lost claim strands nothing (see claimSources).
  */
 export async function recordPollAndLog(db: Kysely<Database>, sourceId: number, owner: string, record: PollRecord, entry: FetchLogEntry): Promise<void> {
   if (record.url !== undefined) {
     await db.transaction().execute(async (tx) => {
-      await sql`SET LOCAL synchronous_commit = off`.execute(tx);
       await recordPoll(tx, sourceId, owner, record);
       await logFetch(tx, entry);
     });
     return;
   }
-  // set_config(…, true) lasts until the end of the statement's own transaction, whose commit reads
-  // it; the main query selects from that CTE because Postgres never evaluates a SELECT CTE nothing
-  // reads (data-modifying CTEs always run to completion). The statement's snapshot does not see
-  // the log line it inserts: the trim keeps the newest KEEP - 1 older ones.
+  // The statement's snapshot does not see the log line it inserts: the trim keeps the newest
+  // KEEP - 1 older ones.
   await db
-    .with('async_commit', (qb) => qb.selectNoFrom(sql<string>`set_config('synchronous_commit', 'off', true)`.as('setting')))
     .with('recorded', (qb) => qb.updateTable('sources').set(pollColumns(record)).where('id', '=', sourceId).where('lease_owner', '=', owner).returning('id'))
     .with('logged', (qb) => qb.insertInto('fetches').values(fetchColumns(entry)).returning('id'))
-    .with('trimmed', (qb) =>
-      qb
-        .deleteFrom('fetches')
-        .where('source_id', '=', entry.sourceId)
-        .where('id', '<', (eb) =>
-          eb.selectFrom('fetches').select('id').where('source_id', '=', entry.sourceId).orderBy('id', 'desc').offset(FETCH_LOG_KEEP - 2).limit(1),
-        ),
+    .deleteFrom('fetches')
+    .where('source_id', '=', entry.sourceId)
+    .where('id', '<', (eb) =>
+      eb.selectFrom('fetches').select('id').where('source_id', '=', entry.sourceId).orderBy('id', 'desc').offset(FETCH_LOG_KEEP - 2).limit(1),
     )
-    .selectFrom('async_commit')
-    .select('setting')
     .execute();
 }
 
