@@ -1,12 +1,11 @@
 // `npm run feeds -- …` as a child process, the way operators run it: list, add (with discovery),
 // poll, remove, and clear messages with non-zero exits on bad input. On the embedded PGlite
 // always, and on the Postgres in TEST_DATABASE_URL when set.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './helpers/databases.ts';
-import { runEntry } from './helpers/processes.ts';
+import { TEST_DATABASE_URL } from './helpers/databases.ts';
+import { entryEnvironment, runEntry, type EntryEnvironment } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const CLI = 'src/entry/feeds-cli.ts';
@@ -20,8 +19,8 @@ const targets = [{ name: 'embedded PGlite', postgres: false }, ...(TEST_DATABASE
 
 describe.each(targets)('feeds CLI on $name', ({ postgres }) => {
   let upstream: Upstream;
+  let world: EntryEnvironment;
   let dir: string;
-  let database: TestDatabase | null = null;
   let env: Record<string, string>;
   const feeds = (...args: string[]) => runEntry(CLI, args, env);
 
@@ -30,21 +29,12 @@ describe.each(targets)('feeds CLI on $name', ({ postgres }) => {
     upstream.feed('/tech.xml', rss('Tech upstream', ['t1', 't2']));
     upstream.feed('/blog/feed.xml', rss('科技日报 blog', ['b1', 'b2', 'b3']));
     upstream.feed('/blog/', '<!DOCTYPE html><html><head><title>Blog</title><link rel="alternate" type="application/rss+xml" href="/blog/feed.xml"></head><body>hi</body></html>', 'text/html');
-    dir = await mkdtemp(join(tmpdir(), 'feedrelay-cli-'));
-    await mkdir(join(dir, 'feeds'));
-    await writeFile(join(dir, 'feeds', 'tech.yaml'), ['slug: tech', 'title: Tech', 'sources:', `  - url: ${upstream.url('/tech.xml')}`, ''].join('\n'));
-    env = { FEEDS_DIR: join(dir, 'feeds'), ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1', PUBLIC_URL: 'http://feeds.test', FETCH_TIMEOUT: '5s' };
-    if (postgres) {
-      database = await createPostgresDatabase();
-      env.DATABASE_URL = database.url!;
-    } else {
-      env.DATA_DIR = join(dir, 'data');
-    }
+    world = await entryEnvironment('feedrelay-cli-', { 'tech.yaml': ['slug: tech', 'title: Tech', 'sources:', `  - url: ${upstream.url('/tech.xml')}`] }, postgres);
+    ({ dir, env } = world);
   });
   afterAll(async () => {
     await upstream?.close();
-    await database?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it('lists sources as a table', async () => {

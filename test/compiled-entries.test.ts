@@ -3,12 +3,10 @@
 // built, polling a real upstream on 127.0.0.1, serving feeds and pages, stopping on SIGTERM — on
 // the embedded database (PGlite, which stays an external package) and on Postgres when set.
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './helpers/databases.ts';
-import { compiled, runEntry, startService, type Service } from './helpers/processes.ts';
+import { TEST_DATABASE_URL } from './helpers/databases.ts';
+import { compiled, entryEnvironment, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const targets = [{ name: 'embedded PGlite', postgres: false }, ...(TEST_DATABASE_URL ? [{ name: 'Postgres', postgres: true }] : [])];
@@ -20,31 +18,21 @@ beforeAll(() => {
 
 describe.each(targets)('the compiled entries on $name', ({ postgres }) => {
   let upstream: Upstream;
-  let dir: string;
-  let database: TestDatabase | null = null;
+  let world: EntryEnvironment;
   let env: Record<string, string>;
   let service: Service | null = null;
 
   beforeAll(async () => {
     upstream = await startUpstream();
     upstream.feed('/tech.xml', await readFile('test/fixtures/feeds/tech-rss.xml', 'utf8'));
-    dir = await mkdtemp(join(tmpdir(), 'feedrelay-compiled-'));
-    await mkdir(join(dir, 'feeds'));
-    await writeFile(join(dir, 'feeds', 'tech.yaml'), ['slug: tech', 'title: Tech fixture', 'sources:', `  - url: ${upstream.url('/tech.xml')}`, ''].join('\n'));
-    env = { FEEDS_DIR: join(dir, 'feeds'), ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1', PUBLIC_URL: 'http://feeds.test', FETCH_TIMEOUT: '5s' };
-    if (postgres) {
-      database = await createPostgresDatabase();
-      env.DATABASE_URL = database.url!;
-    } else {
-      env.DATA_DIR = join(dir, 'data');
-    }
+    world = await entryEnvironment('feedrelay-compiled-', { 'tech.yaml': ['slug: tech', 'title: Tech fixture', 'sources:', `  - url: ${upstream.url('/tech.xml')}`] }, postgres);
+    env = world.env;
   });
 
   afterAll(async () => {
     await service?.stop('SIGKILL');
     await upstream?.close();
-    await database?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it('polls through the bundle (parse thread included), not from source', async () => {

@@ -1,13 +1,13 @@
 // The whole product as users run it: the real entry points in child processes, a real upstream on
 // 127.0.0.1, the category feed read over HTTP. On the embedded database always, and on the
 // Postgres in TEST_DATABASE_URL when set.
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, TEST_DATABASE_URL, type TestDatabase } from './helpers/databases.ts';
-import { runEntry, startService, type Service } from './helpers/processes.ts';
+import { TEST_DATABASE_URL } from './helpers/databases.ts';
+import { entryEnvironment, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const techRss = readFileSync('test/fixtures/feeds/tech-rss.xml', 'utf8');
@@ -19,48 +19,35 @@ const targets = [
 
 describe.each(targets)('end to end on $name', ({ postgres }) => {
   let upstream: Upstream;
-  let dir: string;
-  let database: TestDatabase | null = null;
+  let world: EntryEnvironment;
   let env: Record<string, string>;
   let service: Service | null = null;
 
   beforeAll(async () => {
     upstream = await startUpstream();
     upstream.feed('/tech.xml', techRss);
-    dir = await mkdtemp(join(tmpdir(), 'feedrelay-e2e-'));
-    await mkdir(join(dir, 'feeds'));
-    await writeFile(
-      join(dir, 'feeds', 'tech.yaml'),
-      [
-        'slug: tech',
-        'title: Tech fixture',
-        'language: en',
-        'sources:',
-        `  - url: ${upstream.url('/tech.xml')}`,
-        // Loopback but outside the allowlist: refused by the address guard, marked erroring.
-        '  - url: http://127.0.0.2:9/unreachable.xml',
-        '',
-      ].join('\n'),
+    world = await entryEnvironment(
+      'feedrelay-e2e-',
+      {
+        'tech.yaml': [
+          'slug: tech',
+          'title: Tech fixture',
+          'language: en',
+          'sources:',
+          `  - url: ${upstream.url('/tech.xml')}`,
+          // Loopback but outside the allowlist: refused by the address guard, marked erroring.
+          '  - url: http://127.0.0.2:9/unreachable.xml',
+        ],
+      },
+      postgres,
     );
-    env = {
-      FEEDS_DIR: join(dir, 'feeds'),
-      ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1',
-      PUBLIC_URL: 'http://feeds.test',
-      FETCH_TIMEOUT: '5s',
-    };
-    if (postgres) {
-      database = await createPostgresDatabase();
-      env.DATABASE_URL = database.url!;
-    } else {
-      env.DATA_DIR = join(dir, 'data');
-    }
+    env = world.env;
   });
 
   afterAll(async () => {
     await service?.stop('SIGKILL');
     await upstream?.close();
-    await database?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await world?.close();
   });
 
   it('npm run poll stores the articles and exits 0 even though one upstream fails', async () => {

@@ -1,6 +1,10 @@
 // Runs the real entry points as child processes, the way `npm start` / `npm run poll` do.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPostgresDatabase, type TestDatabase } from './databases.ts';
 
 // `node --import tsx` rather than the tsx CLI: the CLI runs the entry in a grandchild process, so
 // a SIGKILL to the child we hold would orphan the real service (still serving and polling).
@@ -100,6 +104,39 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+  };
+}
+
+export interface EntryEnvironment {
+  /** A temporary directory holding feeds/ (and the embedded database's data/). */
+  dir: string;
+  /** What the entries need: FEEDS_DIR, the loopback upstream allowed, PUBLIC_URL, a short FETCH_TIMEOUT, the database. */
+  env: Record<string, string>;
+  /** The fresh Postgres database, or null on the embedded one. */
+  database: TestDatabase | null;
+  close(): Promise<void>;
+}
+
+/**
+ * A temporary feeds/ holding `files` (name → YAML lines) and the environment to run the entries
+ * on it: on a fresh Postgres database when `postgres`, else on PGlite in the directory.
+ */
+export async function entryEnvironment(prefix: string, files: Record<string, string[]>, postgres: boolean): Promise<EntryEnvironment> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  await mkdir(join(dir, 'feeds'));
+  for (const [name, lines] of Object.entries(files)) await writeFile(join(dir, 'feeds', name), [...lines, ''].join('\n'));
+  const env: Record<string, string> = { FEEDS_DIR: join(dir, 'feeds'), ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1', PUBLIC_URL: 'http://feeds.test', FETCH_TIMEOUT: '5s' };
+  const database = postgres ? await createPostgresDatabase() : null;
+  if (database) env.DATABASE_URL = database.url!;
+  else env.DATA_DIR = join(dir, 'data');
+  return {
+    dir,
+    env,
+    database,
+    async close() {
+      await database?.close();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
