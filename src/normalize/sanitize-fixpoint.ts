@@ -17,7 +17,7 @@
 // false, and sanitize.ts runs the real pass as before: a false "no" costs time, never safety.
 // test/sanitize-fixpoint.test.ts checks "yes ⇒ sanitize-html returns it unchanged" on every vector.
 import { Parser } from 'htmlparser2';
-import { ALLOWED_TAGS, SELF_CLOSING, exclusionOf, tagTransformFor, type TransformedTag } from './sanitize-policy.ts';
+import { ALLOWED_TAGS, SELF_CLOSING, exclusionOf, tagTransform } from './sanitize-policy.ts';
 
 const ALLOWED = new Set(ALLOWED_TAGS);
 const SELF_CLOSING_SET = new Set(SELF_CLOSING);
@@ -30,21 +30,9 @@ const VALID_ATTRIBUTE_NAME = /^[^\0\t\n\f\r /<=>]+$/;
 class NotFixpoint extends Error {}
 const NO = new NotFixpoint();
 
-const transforms = new Map<string | null, (tagName: string, attribs: Record<string, string>) => TransformedTag>();
-
-function transformFor(base: string | null) {
-  let transform = transforms.get(base);
-  if (!transform) {
-    if (transforms.size >= 64) transforms.clear();
-    transform = tagTransformFor(base);
-    transforms.set(base, transform);
-  }
-  return transform;
-}
-
 /** True only when sanitize-html with policyFor(base) and `nestingLimit` would return `html` as it is. */
 export function isSanitizeFixpoint(html: string, base: string | null, nestingLimit: number): boolean {
-  const transform = transformFor(base);
+  const transform = tagTransform(base);
   const open: string[] = [];
   let position = 0;
   const expect = (piece: string) => {

@@ -186,7 +186,7 @@ export interface TransformedTag {
 }
 
 /** The per-tag rewrite: allowed attributes only, URLs absolute and safe, players only as iframes. */
-export function tagTransformFor(base: string | null): (tagName: string, attribs: Record<string, string>) => TransformedTag {
+function tagTransformFor(base: string | null): (tagName: string, attribs: Record<string, string>) => TransformedTag {
   return (tagName, attribs) => {
     const next = cleanAttributes(tagName, attribs, base);
     if (tagName === 'a' && next.href) next.rel = 'noopener noreferrer';
@@ -221,22 +221,37 @@ export function exclusionOf(tag: string, attribs: Record<string, string>): boole
   return false;
 }
 
-// One policy object per base URL, reused: building it (and sanitize-html reading it) cost more
-// per call than a short entry's sanitizing. sanitize-html copies what it changes, never the policy.
-const policies = new Map<string | null, sanitizeHtml.IOptions>();
+// One policy object (and its tag transform) per base URL, reused: building it (and sanitize-html
+// reading it) cost more per call than a short entry's sanitizing. sanitize-html copies what it
+// changes, never the policy.
+interface CachedPolicy {
+  policy: sanitizeHtml.IOptions;
+  transform: ReturnType<typeof tagTransformFor>;
+}
+const policies = new Map<string | null, CachedPolicy>();
 const MAX_CACHED_POLICIES = 64;
 
-export function policyFor(base: string | null): sanitizeHtml.IOptions {
-  let policy = policies.get(base);
-  if (!policy) {
+function cachedPolicy(base: string | null): CachedPolicy {
+  let cached = policies.get(base);
+  if (!cached) {
     if (policies.size >= MAX_CACHED_POLICIES) policies.clear();
-    policy = buildPolicy(base);
-    policies.set(base, policy);
+    const transform = tagTransformFor(base);
+    cached = { policy: buildPolicy(transform), transform };
+    policies.set(base, cached);
   }
-  return policy;
+  return cached;
 }
 
-function buildPolicy(base: string | null): sanitizeHtml.IOptions {
+export function policyFor(base: string | null): sanitizeHtml.IOptions {
+  return cachedPolicy(base).policy;
+}
+
+/** The tag transform policyFor(base) applies (sanitize-fixpoint.ts checks output against it). */
+export function tagTransform(base: string | null): ReturnType<typeof tagTransformFor> {
+  return cachedPolicy(base).transform;
+}
+
+function buildPolicy(transform: ReturnType<typeof tagTransformFor>): sanitizeHtml.IOptions {
   return {
     allowedTags: [...ALLOWED_TAGS],
     allowedAttributes: Object.fromEntries(Object.entries(ALLOWED_ATTRIBUTES).map(([tag, names]) => [tag, [...names]])),
@@ -248,7 +263,7 @@ function buildPolicy(base: string | null): sanitizeHtml.IOptions {
     nonTextTags: [...DROPPED_WITH_CONTENT],
     selfClosing: [...SELF_CLOSING],
     parseStyleAttributes: false,
-    transformTags: { '*': tagTransformFor(base) },
+    transformTags: { '*': transform },
     // An iframe's children are fallback text no browser shows (raw text in HTML); drop them.
     textFilter: (text, tagName) => (tagName === 'iframe' ? '' : text),
     exclusiveFilter: (frame) => exclusionOf(frame.tag, frame.attribs),
