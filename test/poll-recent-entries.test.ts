@@ -70,7 +70,7 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
     await carried(a!, 3, 8 * DAY, now);
     await carried(b!, 2, 7 * DAY - 60_000, now);
     const release = () => world.database.db.updateTable('sources').set({ lease_owner: null, lease_until: null }).execute();
-    const counts = (claimed: { id: number; recent_entries: number }[]) => Object.fromEntries(claimed.map((s) => [s.id, s.recent_entries]));
+    const counts = (claimed: { id: number; recent_entries: number | null }[]) => Object.fromEntries(claimed.map((s) => [s.id, s.recent_entries]));
 
     const plain = await claimSources(world.database.db, { owner: 'x', now, limit: 10, leaseSeconds: 60, ignoreSchedule: true });
     expect(counts(plain)).toEqual({ [a!]: 5, [b!]: 2 });
@@ -78,6 +78,11 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
     // The capped-erroring path (two queues merged) returns the same.
     const capped = await claimSources(world.database.db, { owner: 'x', now, limit: 10, leaseSeconds: 60, ignoreSchedule: true, maxErroring: 1 });
     expect(counts(capped)).toEqual({ [a!]: 5, [b!]: 2 });
+    // A source with its own interval never reads the count: it is not computed.
+    await release();
+    await world.database.db.updateTable('sources').set({ interval_seconds: 600 }).where('id', '=', b!).execute();
+    const fixed = await claimSources(world.database.db, { owner: 'x', now, limit: 10, leaseSeconds: 60, ignoreSchedule: true });
+    expect(counts(fixed)).toEqual({ [a!]: 5, [b!]: null });
   });
 
   it('takes the interval from the claimed count plus what the poll stored, with no query of its own', async () => {

@@ -218,7 +218,7 @@ export async function pollSource(deps: PollerDeps, source: Source | ClaimedSourc
  * known and skipped entries add none.
  */
 async function entriesLastWeek(deps: PollerDeps, source: Source | ClaimedSource, startedAt: Date, counts: IngestCounts): Promise<number> {
-  if ('recent_entries' in source) return source.recent_entries + counts.new + counts.duplicate;
+  if ('recent_entries' in source && source.recent_entries !== null) return source.recent_entries + counts.new + counts.duplicate;
   return countRecentEntries(deps.db, source.id, new Date(startedAt.getTime() - RECENT_ENTRIES_WINDOW_MS));
 }
 

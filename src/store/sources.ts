@@ -23,9 +23,10 @@ export const RECENT_ENTRIES_WINDOW_MS = 7 * 86_400_000;
 /**
  * A claimed source with its provenance rows first seen in the RECENT_ENTRIES_WINDOW_MS before the
  * claim: the poll needs that count for its next interval, and asking for it here saves every poll
- * a round trip of its own (docs/performance.md).
+ * a round trip of its own (docs/performance.md). Null for a source with its own interval, which
+ * never reads it.
  */
-export type ClaimedSource = Source & { recent_entries: number };
+export type ClaimedSource = Source & { recent_entries: number | null };
 
 // Claims commit asynchronously (synchronous_commit off for that statement's transaction alone):
 // a claim waited ~2.5 ms for its WAL flush. The WAL writer flushes it within three
@@ -47,10 +48,11 @@ const ASYNC_COMMIT = sql`SELECT set_config('synchronous_commit', 'off', true) AS
 export async function claimSources(db: Kysely<Database>, options: ClaimOptions): Promise<ClaimedSource[]> {
   const { owner, now, limit, leaseSeconds } = options;
   const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
-  const claimedColumns = sql`*, (
+  // Counted only where the adaptive interval will read it: a source with its own interval never does.
+  const claimedColumns = sql`*, CASE WHEN interval_seconds IS NULL THEN (
         SELECT count(*)::int FROM article_sources a
         WHERE a.source_id = sources.id AND a.first_seen_at >= ${new Date(now.getTime() - RECENT_ENTRIES_WINDOW_MS)}
-      ) AS recent_entries`;
+      ) END AS recent_entries`;
   const claimable = sql`deleted_at IS NULL
         AND status NOT IN ('paused', 'gone')
         AND (in_config OR added_by_api)
