@@ -18,7 +18,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { opmlRoutes } from './routes/opml.ts';
 import { RenderCache } from './routes/render-cache.ts';
 import type { Database } from './store/schema.ts';
-import { isDatabaseUnavailable } from './store/unavailable.ts';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from './store/unavailable.ts';
 
 /** What the feed routes need from a render cache (the Worker passes one backed by the Cache API). */
 export type FeedRenderCache = Pick<RenderCache, 'get'>;
@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Hono {
     if (isDatabaseUnavailable(error)) {
       // What /healthz says, on every route: come back shortly, nothing is wrong with the request.
       deps.log.warn('http: database unavailable', { path: c.req.path, error: error.message });
-      return c.json({ error: 'the database is unavailable; try again shortly' }, 503, { 'Retry-After': '10' });
+      return c.json({ error: DATABASE_UNAVAILABLE.message }, 503, { 'Retry-After': String(DATABASE_UNAVAILABLE.retryAfterSeconds) });
     }
     deps.log.error('http: unhandled error', { path: c.req.path, error: error.stack ?? String(error) });
     return c.json({ error: 'internal error' }, 500);

@@ -23,7 +23,7 @@ import { readArticlePage, readArticleSources, type ArticleSourceRow } from '../s
 import { getArticleByPublicId, readArticleCategories, readCategoryIndex } from '../store/pages.ts';
 import { isNotModified, strongEtag } from './conditional.ts';
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, parseLimit } from './cursor.ts';
-import { isDatabaseUnavailable } from '../store/unavailable.ts';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../store/unavailable.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const encoder = new TextEncoder();
@@ -178,8 +178,8 @@ export function pageRoutes(deps: AppDeps) {
     }
     if (isDatabaseUnavailable(error)) {
       deps.log.warn('http: database unavailable', { path: c.req.path, error: error.message });
-      c.header('Retry-After', '10');
-      return send(c, renderErrorPage({ status: 503, heading: 'Temporarily unavailable', message: 'The database is unavailable; try again shortly.' }), 503);
+      c.header('Retry-After', String(DATABASE_UNAVAILABLE.retryAfterSeconds));
+      return send(c, renderErrorPage({ status: 503, heading: 'Temporarily unavailable', message: DATABASE_UNAVAILABLE.message }), 503);
     }
     deps.log.error('http: unhandled error', { path: c.req.path, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return send(c, renderErrorPage({ status: 500, heading: 'Internal error', message: 'Something went wrong; try again later.' }), 500);

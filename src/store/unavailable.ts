@@ -20,3 +20,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const inner = (error as { errors?: unknown[] }).errors?.[0] ?? (error as { cause?: unknown }).cause;
   return inner !== undefined && inner !== error && isDatabaseUnavailable(inner);
 }
+
+/** What a route answers meanwhile (JSON routes and HTML pages alike): 503, this Retry-After, these words. */
+export const DATABASE_UNAVAILABLE = {
+  retryAfterSeconds: 10,
+  message: 'The database is unavailable; try again shortly.',
+} as const;
