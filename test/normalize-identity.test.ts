@@ -1,6 +1,7 @@
 // entryHash, urlHash, fingerprint and contentHash: what dedup relies on (src/normalize/identity.ts).
 import { describe, expect, it } from 'vitest';
-import { foldedPrefix, fingerprintText } from '../src/normalize/identity.ts';
+import { feedCanonicalUrls, foldedPrefix, fingerprintText, leadText, lettersAndDigits, titleKeyOf, usableGuid } from '../src/normalize/identity.ts';
+import { canonicalUrl } from '../src/normalize/urls.ts';
 import { normalizeFeed, type NormalizedEntry } from '../src/normalize/index.ts';
 import type { RawEntry, RawFeed } from '../src/parser/index.ts';
 import { rawEntry, rawFeed } from './fixtures/normalize/raw.ts';
@@ -158,6 +159,75 @@ describe('foldedPrefix', () => {
         expect(pieces.slice(0, want)).toBe(whole.slice(0, want));
         if (pieces.length < want) expect(pieces).toBe(whole);
       }
+    }
+  });
+});
+
+describe('lettersAndDigits (the folding filter without the regex engine on ASCII and CJK)', () => {
+  const byRegex = (text: string) => text.replace(/[^\p{L}\p{N}]+/gu, '');
+
+  it('equals the /[^\\p{L}\\p{N}]+/gu replace on every BMP code unit, astral letters and lone surrogates', () => {
+    // Every BMP code unit alone, between letters, and in runs: each decision and each run boundary.
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      for (const text of [c, `a${c}b`, `${c}${c}科`]) expect(lettersAndDigits(text), `U+${code.toString(16)}`).toBe(byRegex(text));
+    }
+    const random = prng(99);
+    const alphabet = ['a', 'Z', '0', ' ', '-', '科', '。', '，', '\u3007', '\u3005', 'é', '\u0301', '😀', '𠀋', '𝟘', '\uD800', '\uDC00', '\uFFFF', '\u00B2', '\u0660', 'Σ', '\u200B'];
+    for (let i = 0; i < 2000; i++) {
+      const text = Array.from({ length: Math.floor(random() * 60) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      expect(lettersAndDigits(text), JSON.stringify(text)).toBe(byRegex(text));
+    }
+  });
+
+  it("rests on Unicode facts this runtime's tables confirm: U+4E00–U+9FFF are all Han letters, ASCII is no CJK script", () => {
+    const han = /^[\p{L}]$/u;
+    const cjk = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+    for (let code = 0x4e00; code <= 0x9fff; code++) {
+      const c = String.fromCharCode(code);
+      if (!han.test(c) || !cjk.test(c)) expect.fail(`U+${code.toString(16)} is not a Han letter here`);
+    }
+    for (let code = 0; code < 0x80; code++) expect(cjk.test(String.fromCharCode(code))).toBe(false);
+  });
+
+  it('leaves leadText and titleKeyOf as counting by Array.from gave them', () => {
+    // Reference implementations: the code before code points were counted without arrays.
+    const leadByArray = (title: string, text: string) => {
+      const t = fingerprintText(title);
+      let c = fingerprintText(text.slice(0, 4 * (t.length + 200)));
+      let shared = 0;
+      while (shared < Math.min(t.length, c.length) && t[shared] === c[shared]) shared++;
+      if (shared >= 8 && shared >= 0.7 * t.length) c = c.slice(shared);
+      return Array.from(c.slice(0, 400)).slice(0, 200).join('');
+    };
+    const random = prng(7);
+    const alphabet = ['科', '技', ' ', 'a', 'B', '😀', '𠀋', '。', '\uD800', '1', 'Σ'];
+    for (let i = 0; i < 500; i++) {
+      const words = () => Array.from({ length: Math.floor(random() * 500) }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      const title = words().slice(0, 40);
+      const text = random() < 0.5 ? title + words() : words();
+      expect(leadText(title, text)).toBe(leadByArray(title, text));
+      const weight = Array.from(fingerprintText(title)).reduce((w, ch) => w + (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(ch) ? 2 : 1), 0);
+      expect(titleKeyOf(title) !== null).toBe(weight >= 16);
+    }
+  });
+});
+
+describe('usableGuid', () => {
+  const feed = feedCanonicalUrls(['http://example.com/feed.xml', 'https://example.com/', null]);
+
+  it("refuses the feed's own URLs in any spelling, placeholders, and keeps real guids", () => {
+    expect(usableGuid('HTTPS://Example.com:443/?utm_source=x', feed)).toBeNull();
+    expect(usableGuid('https://example.com/feed.xml#top', feed)).toBeNull();
+    expect(usableGuid('  0 ', feed)).toBeNull();
+    expect(usableGuid('tag:example.com,2026:1', feed)).toBe('tag:example.com,2026:1');
+    expect(usableGuid('https://example.com/a/1', feed)).toBe('https://example.com/a/1');
+  });
+
+  it("gives the same answer when handed the entry's link and its canonical form", () => {
+    for (const guid of ['https://example.com/', 'http://example.com/a/1?utm_medium=rss', 'https://example.com/feed.xml', 'tag:x']) {
+      const link = guid.startsWith('http') ? new URL(guid).href : 'https://example.com/other';
+      expect(usableGuid(guid, feed, link, canonicalUrl(link))).toBe(usableGuid(guid, feed));
     }
   });
 });

@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import sanitizeHtml from 'sanitize-html';
 import { describe, expect, it } from 'vitest';
-import { isSanitizeFixpoint } from '../src/normalize/sanitize-fixpoint.ts';
+import { isSanitizeFixpoint, sanitizeFixpointText } from '../src/normalize/sanitize-fixpoint.ts';
 import { policyFor } from '../src/normalize/sanitize-policy.ts';
-import { sanitizeContent } from '../src/normalize/sanitize.ts';
+import { sanitizeContent, sanitizeContentAndText, textOfSanitized } from '../src/normalize/sanitize.ts';
+import { htmlToText, rawTextOfHtml } from '../src/normalize/text.ts';
 import { mutate, prng, randomHtml } from './fixtures/normalize/html-fuzz.ts';
 import { VECTORS } from './fixtures/normalize/xss-vectors.ts';
 
@@ -98,5 +99,30 @@ describe('one-pass fixpoint proof', () => {
       expect({ html, proven: isSanitizeFixpoint(html, BASE, NESTING_LIMIT) }).toEqual({ html, proven: true });
       expect(realPass(html)).toBe(html);
     }
+  });
+
+  it("collects, when it proves a fixpoint, exactly the text htmlToText reads (so that parse is skipped)", () => {
+    const random = prng(31);
+    const inputs = [
+      ...candidates(VECTORS.map((v) => v.html), 5),
+      ...candidates(realWorld.map((r) => r.html), 6),
+      ...candidates(Array.from({ length: 500 }, () => randomHtml(random)), 8),
+    ];
+    let proven = 0;
+    for (const html of inputs) {
+      const raw = sanitizeFixpointText(html, BASE, NESTING_LIMIT);
+      if (raw === null) continue;
+      proven++;
+      expect(raw, html).toBe(rawTextOfHtml(html));
+    }
+    expect(proven).toBeGreaterThan(300);
+    let collected = 0;
+    for (const html of inputs) {
+      const content = sanitizeContentAndText(html, BASE);
+      expect(content?.html ?? null).toBe(sanitizeContent(html, BASE));
+      if (content?.rawText != null) collected++;
+      expect(textOfSanitized(content), html).toBe(htmlToText(content?.html ?? null));
+    }
+    expect(collected).toBeGreaterThan(100);
   });
 });

@@ -9,9 +9,9 @@ import { sha256 } from '../hash.ts';
 import type { RawEntry, RawFeed } from '../parser/index.ts';
 import type { EnclosureRecord } from '../store/schema.ts';
 import { dateContextFor, parseDate, type DateContext } from './dates.ts';
-import { fingerprintOf, leadText, titleKeyOf, uniqueIdentities, usableGuid } from './identity.ts';
-import { sanitizeContent } from './sanitize.ts';
-import { cutCodeUnits, htmlToText, plainText, stripForbiddenChars, truncateText } from './text.ts';
+import { feedCanonicalUrls, fingerprintOf, fingerprintText, leadText, titleKeyOf, uniqueIdentities, usableGuid } from './identity.ts';
+import { sanitizeContentAndText, textOfSanitized } from './sanitize.ts';
+import { cutCodeUnits, plainText, stripForbiddenChars, truncateText } from './text.ts';
 import { absoluteUrl, canonicalUrl } from './urls.ts';
 
 export interface NormalizedEntry {
@@ -69,8 +69,8 @@ export function normalizeFeed(raw: RawFeed, responseUrl: string): NormalizedFeed
   const language = languageTag(raw.language);
   const sample = [raw.title, ...raw.entries.slice(0, 5).map((e) => e.title)].join(' ').slice(0, 4096);
   const dates = dateContextFor(language, sample);
-  const feedUrls = [responseUrl, siteUrl, xmlBase];
-  const drafts = raw.entries.map((rawEntry) => draftOf(rawEntry, { xmlBase, siteUrl, responseUrl, dates, feedUrls }));
+  const feedCanonicals = feedCanonicalUrls([responseUrl, siteUrl, xmlBase]);
+  const drafts = raw.entries.map((rawEntry) => draftOf(rawEntry, { xmlBase, siteUrl, responseUrl, dates, feedCanonicals }));
   withoutSharedLinks(drafts, siteUrl);
   const identities = uniqueIdentities(
     drafts.map((d) => ({ guid: d.guid, canonicalLink: d.entry.canonicalUrl, title: d.entry.title, text: d.text })),
@@ -89,7 +89,8 @@ interface FeedContext {
   siteUrl: string | null;
   responseUrl: string;
   dates: DateContext;
-  feedUrls: (string | null)[];
+  /** canonicalUrl of the feed's own URLs: a guid that is one of them identifies nothing. */
+  feedCanonicals: ReadonlySet<string>;
 }
 
 function draftOf(rawEntry: RawEntry, feed: FeedContext): Draft {
@@ -99,22 +100,25 @@ function draftOf(rawEntry: RawEntry, feed: FeedContext): Draft {
   const base = entryBase ?? feed.xmlBase ?? feed.siteUrl ?? feed.responseUrl;
   const guidText = rawEntry.guid === null ? null : cutCodeUnits(stripForbiddenChars(rawEntry.guid).trim(), MAX_GUID) || null;
   const link = absoluteUrl(rawEntry.link, base) ?? (guidText && /^https?:\/\//i.test(guidText) ? absoluteUrl(guidText) : null);
-  const contentHtml = sanitizeContent(rawEntry.contentHtml, base);
-  const summaryHtml = sanitizeContent(rawEntry.summary, base);
-  const text = htmlToText(contentHtml ?? summaryHtml);
+  const content = sanitizeContentAndText(rawEntry.contentHtml, base);
+  const summary = sanitizeContentAndText(rawEntry.summary, base);
+  const contentHtml = content?.html ?? null;
+  const summaryHtml = summary?.html ?? null;
+  const text = textOfSanitized(content ?? summary);
   const title = clip(plainText(rawEntry.title), MAX_TITLE) ?? (text ? truncateText(text, TITLE_FROM_TEXT) : null) ?? link ?? 'Untitled';
   const canonical = canonicalUrl(link);
-  const lead = leadText(title, text);
+  const foldedTitle = fingerprintText(title);
+  const lead = leadText(title, text, foldedTitle);
   return {
-    guid: usableGuid(guidText, feed.feedUrls),
+    guid: usableGuid(guidText, feed.feedCanonicals, link, canonical),
     text,
     entry: {
       guid: guidText,
       link,
       canonicalUrl: canonical,
       urlHash: canonical ? sha256(canonical) : null,
-      fingerprint: fingerprintOf(title, text, lead),
-      titleKey: titleKeyOf(title),
+      fingerprint: fingerprintOf(title, text, lead, foldedTitle),
+      titleKey: titleKeyOf(title, foldedTitle),
       leadText: lead,
       title,
       contentHtml: contentHtml ?? summaryHtml,

@@ -16,7 +16,13 @@
 // Then sanitize-html's pass writes the same string, so `html` is a fixpoint. Anything else answers
 // false, and sanitize.ts runs the real pass as before: a false "no" costs time, never safety.
 // test/sanitize-fixpoint.test.ts checks "yes ⇒ sanitize-html returns it unchanged" on every vector.
+//
+// The same pass collects the text of `html` by htmlToText's rule (text.ts: text as the parser
+// decodes it, a space at each block element's start and end): with the same parser and options it
+// sees the same events, so a proven fixpoint's text needs no second parse (one parse per entry
+// less; test/sanitize-fixpoint.test.ts compares it with htmlToText).
 import { Parser } from 'htmlparser2';
+import { BLOCK_ELEMENTS } from './html-elements.ts';
 import { ALLOWED_TAGS, SELF_CLOSING, exclusionOf, tagTransform } from './sanitize-policy.ts';
 
 const ALLOWED = new Set(ALLOWED_TAGS);
@@ -32,9 +38,18 @@ const NO = new NotFixpoint();
 
 /** True only when sanitize-html with policyFor(base) and `nestingLimit` would return `html` as it is. */
 export function isSanitizeFixpoint(html: string, base: string | null, nestingLimit: number): boolean {
+  return sanitizeFixpointText(html, base, nestingLimit) !== null;
+}
+
+/**
+ * When sanitize-html with policyFor(base) and `nestingLimit` would return `html` as it is: the
+ * text of `html` as htmlToText collects it before cleaning (rawTextOfHtml); otherwise null.
+ */
+export function sanitizeFixpointText(html: string, base: string | null, nestingLimit: number): string | null {
   const transform = tagTransform(base);
   const open: string[] = [];
   let position = 0;
+  let text = '';
   const expect = (piece: string) => {
     if (!html.startsWith(piece, position)) throw NO;
     position += piece.length;
@@ -57,15 +72,18 @@ export function isSanitizeFixpoint(html: string, base: string | null, nestingLim
         }
         expect(SELF_CLOSING_SET.has(name) ? `${piece} />` : `${piece}>`);
         open.push(name);
+        if (BLOCK_ELEMENTS.has(name)) text += ' ';
       },
-      ontext(text) {
+      ontext(data) {
         // sanitize-html's textFilter empties an iframe's text.
         if (open.at(-1) === 'iframe') throw NO;
-        expect(escapeHtml(text, false));
+        expect(escapeHtml(data, false));
+        text += data;
       },
       onclosetag(name) {
         if (open.pop() !== name) throw NO;
         if (!SELF_CLOSING_SET.has(name)) expect(`</${name}>`);
+        if (BLOCK_ELEMENTS.has(name)) text += ' ';
       },
       // Dropped by sanitize-html: their presence means the output differs.
       oncomment() {
@@ -84,10 +102,10 @@ export function isSanitizeFixpoint(html: string, base: string | null, nestingLim
   try {
     parser.end(html);
   } catch (error) {
-    if (error === NO) return false;
+    if (error === NO) return null;
     throw error;
   }
-  return position === html.length && open.length === 0;
+  return position === html.length && open.length === 0 ? text : null;
 }
 
 function sameAttributes(a: Record<string, string>, b: Record<string, string>): boolean {

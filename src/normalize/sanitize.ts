@@ -17,9 +17,9 @@
 // a corpus of bypass vectors with a tokenizer independent of htmlparser2.
 import { decodeHTML } from 'entities';
 import sanitizeHtml from 'sanitize-html';
-import { isSanitizeFixpoint } from './sanitize-fixpoint.ts';
+import { sanitizeFixpointText } from './sanitize-fixpoint.ts';
 import { IFRAME_PLAYERS, policyFor } from './sanitize-policy.ts';
-import { cutCodeUnits, escapeHtmlText, stripForbiddenChars } from './text.ts';
+import { cleanText, cutCodeUnits, escapeHtmlText, htmlToText, stripForbiddenChars } from './text.ts';
 
 /** Hostnames whose video players may appear as iframes (the pages' CSP frame-src lists them). */
 export const IFRAME_HOSTS: readonly string[] = Object.keys(IFRAME_PLAYERS);
@@ -42,34 +42,56 @@ class TooDeep extends Error {}
 
 /** Sanitized HTML with every URL absolute against `base`; null when nothing is left. */
 export function sanitizeContent(html: string | null, base: string | null): string | null {
+  return sanitizeContentAndText(html, base)?.html ?? null;
+}
+
+export interface SanitizedContent {
+  html: string;
+  /**
+   * rawTextOfHtml(html) when the fixpoint proof collected it on the way (sanitize-fixpoint.ts),
+   * else null: textOfSanitized reads it without parsing `html` again.
+   */
+  rawText: string | null;
+}
+
+/** sanitizeContent, keeping the text its fixpoint proof collected; null when nothing is left. */
+export function sanitizeContentAndText(html: string | null, base: string | null): SanitizedContent | null {
   if (html === null) return null;
   let input = stripForbiddenChars(html);
   if (input.trim() === '') return null;
   // Cut long input well below the cap: making URLs absolute lengthens the output.
   if (input.length > MAX_CONTENT_CHARS) input = cutHtml(input, Math.floor(MAX_CONTENT_CHARS * 0.75)) + TRUNCATION_MARK;
-  let out: string | null;
+  let out: SanitizedContent | null;
   try {
     out = fixpoint(input, base);
-    for (let i = 0; out !== null && out.length > MAX_CONTENT_CHARS && i < 3; i++) {
-      const body = out.endsWith(TRUNCATION_MARK) ? out.slice(0, -TRUNCATION_MARK.length) : out;
+    for (let i = 0; out !== null && out.html.length > MAX_CONTENT_CHARS && i < 3; i++) {
+      const body = out.html.endsWith(TRUNCATION_MARK) ? out.html.slice(0, -TRUNCATION_MARK.length) : out.html;
       out = fixpoint(cutHtml(body, MAX_CONTENT_CHARS - CUT_SLACK) + TRUNCATION_MARK, base);
     }
-    if (out !== null && out.length > MAX_CONTENT_CHARS) out = null;
+    if (out !== null && out.html.length > MAX_CONTENT_CHARS) out = null;
   } catch (error) {
     if (!(error instanceof TooDeep)) throw error;
     out = null;
   }
-  if (out === null) out = asEscapedText(input, base);
+  out ??= { html: asEscapedText(input, base), rawText: null };
   // Whitespace alone (U+3000 included, as in the check on the way in) is nothing.
-  return out.trim() === '' ? null : out;
+  return out.html.trim() === '' ? null : out;
 }
 
-function fixpoint(html: string, base: string | null): string | null {
+/** htmlToText(content.html), from the text the proof collected when it did. */
+export function textOfSanitized(content: SanitizedContent | null): string | null {
+  if (content === null) return null;
+  return content.rawText !== null ? cleanText(content.rawText) : htmlToText(content.html);
+}
+
+function fixpoint(html: string, base: string | null): SanitizedContent | null {
   let current = html;
   for (let i = 0; i < MAX_PASSES; i++) {
     const next = pass(current, base);
+    if (next === current) return { html: next, rawText: null };
     // The cheap proof first (sanitize-fixpoint.ts); when it cannot tell, the next pass decides.
-    if (next === current || isSanitizeFixpoint(next, base, NESTING_LIMIT)) return next;
+    const rawText = sanitizeFixpointText(next, base, NESTING_LIMIT);
+    if (rawText !== null) return { html: next, rawText };
     current = next;
   }
   return null;

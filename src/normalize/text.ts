@@ -75,14 +75,22 @@ function textOfMarkup(input: string): string {
   return out;
 }
 
-function cleanText(text: string): string | null {
+/** Forbidden and invisible characters removed, NFC, whitespace collapsed; null when nothing is left. */
+export function cleanText(text: string): string | null {
   const cleaned = stripForbiddenChars(text).replace(INVISIBLE_IN_TEXT, '').normalize('NFC').replace(/\s+/g, ' ').trim();
   return cleaned === '' ? null : cleaned;
 }
 
 /** The text of (sanitized) HTML, block boundaries as spaces, whitespace collapsed; null when empty. */
 export function htmlToText(html: string | null): string | null {
-  if (html === null) return null;
+  return html === null ? null : cleanText(rawTextOfHtml(html));
+}
+
+/**
+ * The text of `html` before cleaning: text as htmlparser2 decodes it, a space at each block
+ * element's start and end. sanitize-fixpoint.ts collects the same in its proof pass.
+ */
+export function rawTextOfHtml(html: string): string {
   let out = '';
   const parser = new Parser(
     {
@@ -100,7 +108,7 @@ export function htmlToText(html: string | null): string | null {
   );
   parser.write(html);
   parser.end();
-  return cleanText(out);
+  return out;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
