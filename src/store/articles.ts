@@ -68,14 +68,20 @@ export async function ingestEntries(
     // one stored earlier in the same batch), then insert the articles in one statement; their
     // provenance goes with the ingest's last statement.
     let provenance: Provenance[] = [];
+    let insertedIds: number[] = [];
     if (fresh.length > 0) {
       const stored = await storeNewEntries(tx, sourceId, fresh, options);
       counts.new += stored.new;
       counts.duplicate += stored.duplicate;
       provenance = stored.provenance;
+      insertedIds = stored.insertedIds;
       for (const p of provenance) touchedArticles.add(p.articleId);
     }
-    if (provenance.length > 0 || seenIds.length > 0) await finishIngest(tx, sourceId, provenance, seenIds, [...touchedArticles], now);
+    if (provenance.length > 0 || seenIds.length > 0) {
+      const inserted = new Set(insertedIds);
+      const listedBefore = [...touchedArticles].filter((id) => !inserted.has(id));
+      await finishIngest(tx, sourceId, provenance, seenIds, [...touchedArticles], listedBefore, now);
+    }
     return counts;
   });
 }
@@ -275,7 +281,7 @@ async function storeNewEntries(
   sourceId: number,
   entries: NormalizedEntry[],
   { now, newId }: IngestOptions,
-): Promise<{ new: number; duplicate: number; provenance: Provenance[] }> {
+): Promise<{ new: number; duplicate: number; provenance: Provenance[]; insertedIds: number[] }> {
   const index = await storyIndex(tx, entries, now);
   const planned: Planned[] = [];
   const targets: (number | Planned)[] = [];
@@ -357,7 +363,12 @@ async function storeNewEntries(
     else duplicate++;
     return target.id!;
   });
-  return { new: created, duplicate, provenance: entries.map((entry, i) => ({ entry, articleId: articleIds[i]! })) };
+  return {
+    new: created,
+    duplicate,
+    provenance: entries.map((entry, i) => ({ entry, articleId: articleIds[i]! })),
+    insertedIds: planned.filter((p) => p.inserted).map((p) => p.id!),
+  };
 }
 
 async function updateFromEntry(tx: Tx, sourceId: number, articleId: number, entry: NormalizedEntry, now: Date) {
@@ -396,8 +407,21 @@ interface Provenance {
  * which takes the memberships this statement inserts from the insert's RETURNING (the statement's
  * snapshot does not see them) — so these sibling CTEs do what the separate statements did. Rows go
  * as arrays (unnest): a fixed number of parameters for any number of rows.
+ *
+ * `listedBefore`: the touched articles that existed before this ingest. Only they can be listed
+ * already; an article inserted by this ingest is listed only by `added`. Looking up every touched
+ * id instead made Postgres scan category_articles on each ingest of a quickly growing table whose
+ * statistics lag (a first poll: autoanalyze runs once a minute), which grew with the table.
  */
-async function finishIngest(tx: Tx, sourceId: number, provenance: Provenance[], seenIds: number[], touched: number[], now: Date) {
+async function finishIngest(
+  tx: Tx,
+  sourceId: number,
+  provenance: Provenance[],
+  seenIds: number[],
+  touched: number[],
+  listedBefore: number[],
+  now: Date,
+) {
   await sql`
     WITH provenance AS (
       INSERT INTO article_sources (source_id, entry_hash, article_id, guid, link, content_hash, first_seen_at, last_seen_at)
@@ -422,5 +446,5 @@ async function finishIngest(tx: Tx, sourceId: number, provenance: Provenance[], 
       RETURNING category_id
     )
     UPDATE categories SET version = nextval('content_version_seq')
-    WHERE id IN (SELECT category_id FROM category_articles WHERE article_id = ANY(${touched}::bigint[]) UNION SELECT category_id FROM added)`.execute(tx);
+    WHERE id IN (SELECT category_id FROM category_articles WHERE article_id = ANY(${listedBefore}::bigint[]) UNION SELECT category_id FROM added)`.execute(tx);
 }
