@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normalizeFeed } from '../src/normalize/index.ts';
+import { normalizeFeed, type NormalizedEntry } from '../src/normalize/index.ts';
 import { parseFeed } from '../src/parser/index.ts';
 import { ingestEntries } from '../src/store/articles.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
@@ -185,5 +185,53 @@ describe.each(databases)('batched ingest on $name', (factory) => {
     } finally {
       await database.db.updateTable('sources').set({ deleted_at: null }).where('id', '=', sourceId).execute();
     }
+  });
+});
+
+describe.each(databases)('article columns on $name', (factory) => {
+  let database: TestDatabase;
+  let sourceId: number;
+  const now = new Date('2026-11-23T09:00:00Z');
+
+  beforeAll(async () => {
+    database = await factory.open();
+    await syncCategoryDefinitions(database.db, [batchCategory]);
+    sourceId = (await database.db.selectFrom('sources').select('id').executeTakeFirstOrThrow()).id;
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('stores every column of new articles exactly, whatever characters they hold (rows go as arrays)', async () => {
+    const nasty = 'a "quoted" \\ back\\slash {braces}, commas, NULL, \'single\', 科技 😀 \t tab';
+    const base = (await entriesOf(rss([{ title: 'Column round trip story with enough words to key it', link: 'https://batch.test/rt/1', body }])))[0]!;
+    const entries: NormalizedEntry[] = [
+      { ...base, entryHash: 'rt-1', title: nasty, summary: `<p>${nasty}</p>`, author: 'NULL', tags: [nasty, '{}', 'NULL'],
+        enclosures: [{ url: 'https://batch.test/rt/a.mp3?x="1"', type: 'audio/mpeg', length: 123 }], imageUrl: 'https://batch.test/rt/i.png',
+        link: 'https://batch.test/rt/1', canonicalUrl: 'https://batch.test/rt/1', urlHash: '1f'.repeat(32), fingerprint: null, titleKey: null, leadText: nasty,
+        publishedAt: new Date('2026-11-22T01:02:03.456Z'), updatedAt: new Date('2026-11-22T02:00:00Z') },
+      { ...base, entryHash: 'rt-2', title: 'NULL', summary: null, contentHtml: null, author: null, tags: [], enclosures: [], imageUrl: null,
+        link: null, canonicalUrl: null, urlHash: null, fingerprint: '2f'.repeat(32), titleKey: '3f'.repeat(32), leadText: '',
+        publishedAt: new Date('2030-01-01T00:00:00Z'), updatedAt: null },
+    ];
+    expect(await ingestEntries(database.db, sourceId, entries, { now, newId: randomUUID })).toMatchObject({ new: 2 });
+    const stored = await database.db
+      .selectFrom('articles')
+      .select(['title', 'summary', 'content_html', 'author', 'tags', 'enclosures', 'image_url', 'url', 'canonical_url', 'url_hash', 'fingerprint', 'title_key', 'lead_text', 'published_at', 'updated_at', 'sort_at', 'first_seen_at', 'changed_at', 'first_source_id'])
+      .where('lead_text', 'in', [nasty, ''])
+      .where('first_source_id', '=', sourceId)
+      .orderBy('id')
+      .execute();
+    expect(stored).toEqual([
+      { title: nasty, summary: `<p>${nasty}</p>`, content_html: base.contentHtml, author: 'NULL', tags: [nasty, '{}', 'NULL'],
+        enclosures: [{ url: 'https://batch.test/rt/a.mp3?x="1"', type: 'audio/mpeg', length: 123 }], image_url: 'https://batch.test/rt/i.png',
+        url: 'https://batch.test/rt/1', canonical_url: 'https://batch.test/rt/1', url_hash: '1f'.repeat(32), fingerprint: null, title_key: null, lead_text: nasty,
+        published_at: new Date('2026-11-22T01:02:03.456Z'), updated_at: new Date('2026-11-22T02:00:00Z'), sort_at: new Date('2026-11-22T01:02:03.456Z'),
+        first_seen_at: now, changed_at: now, first_source_id: sourceId },
+      // A date in the future is stored as now (nothing pins itself to the top), all-null columns stay null.
+      { title: 'NULL', summary: null, content_html: null, author: null, tags: [], enclosures: [], image_url: null,
+        url: null, canonical_url: null, url_hash: null, fingerprint: '2f'.repeat(32), title_key: '3f'.repeat(32), lead_text: '',
+        published_at: now, updated_at: now, sort_at: now, first_seen_at: now, changed_at: now, first_source_id: sourceId },
+    ]);
   });
 });
