@@ -164,12 +164,6 @@ interface StoredRow {
 }
 
 /**
- * The stored articles any of `entries` could be the same story as, by canonical URL, fingerprint or
- * headline key, fetched in one query per key kind; `find` then answers for one entry what
- * findSameStory's one-by-one queries would have, counting the articles this batch plans to insert
- * (higher ids than any stored one) as stored.
- */
-/**
  * The three story-key lookups of a batch in one statement (one round trip instead of three;
  * docs/performance.md), each arm as its own query would be, in id order as those were. Null when
  * no entry has a key. Exported for test/ingest-plans.test.ts, which checks every arm is an index
@@ -200,6 +194,12 @@ function aroundOf(entry: NormalizedEntry, now: Date): number {
   return (notFuture(entry.publishedAt, now) ?? now).getTime();
 }
 
+/**
+ * The stored articles any of `entries` could be the same story as, by canonical URL, fingerprint or
+ * headline key (storyLookup); `find` then answers for one entry what findSameStory's one-by-one
+ * queries would have, counting the articles this batch plans to insert (higher ids than any stored
+ * one) as stored.
+ */
 async function storyIndex(tx: Tx, entries: NormalizedEntry[], now: Date) {
   const lookup = storyLookup(entries, now);
   const rows = lookup === null ? [] : (await lookup.execute(tx)).rows;
