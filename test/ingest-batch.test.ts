@@ -8,7 +8,7 @@ import { parseFeed } from '../src/parser/index.ts';
 import { ingestEntries } from '../src/store/articles.ts';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
 import type { CategoryDefinition } from '../src/sources/category-file.ts';
-import { databases, type TestDatabase } from './helpers/databases.ts';
+import { databases, type DatabaseFactory, type TestDatabase } from './helpers/databases.ts';
 
 const FEED_URL = 'http://batch.test/feed.xml';
 const title = '五方面入手 重庆加快建设具有全国影响力的科技创新中心';
@@ -37,6 +37,14 @@ const batchCategory: CategoryDefinition = {
   sources: [{ url: FEED_URL, title: null, intervalSeconds: null }],
 };
 
+/** A fresh database with the batch category and its one source. */
+async function openWithBatchSource(factory: DatabaseFactory): Promise<{ database: TestDatabase; sourceId: number }> {
+  const database = await factory.open();
+  await syncCategoryDefinitions(database.db, [batchCategory]);
+  const sourceId = (await database.db.selectFrom('sources').select('id').executeTakeFirstOrThrow()).id;
+  return { database, sourceId };
+}
+
 describe.each(databases)('batched ingest on $name', (factory) => {
   let database: TestDatabase;
   let sourceId: number;
@@ -44,9 +52,7 @@ describe.each(databases)('batched ingest on $name', (factory) => {
   const ingest = async (xml: string) => ingestEntries(database.db, sourceId, await entriesOf(xml), { now, newId: randomUUID });
 
   beforeAll(async () => {
-    database = await factory.open();
-    await syncCategoryDefinitions(database.db, [batchCategory]);
-    sourceId = (await database.db.selectFrom('sources').select('id').executeTakeFirstOrThrow()).id;
+    ({ database, sourceId } = await openWithBatchSource(factory));
   });
   afterAll(async () => {
     await database?.close();
@@ -194,9 +200,7 @@ describe.each(databases)('article columns on $name', (factory) => {
   const now = new Date('2026-11-23T09:00:00Z');
 
   beforeAll(async () => {
-    database = await factory.open();
-    await syncCategoryDefinitions(database.db, [batchCategory]);
-    sourceId = (await database.db.selectFrom('sources').select('id').executeTakeFirstOrThrow()).id;
+    ({ database, sourceId } = await openWithBatchSource(factory));
   });
   afterAll(async () => {
     await database?.close();
