@@ -4,8 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from './helpers/databases.ts';
-import { entryEnvironment, runEntry, type EntryEnvironment } from './helpers/processes.ts';
+import { entryEnvironment, entryTargets, runEntry, type EntryEnvironment } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const CLI = 'src/entry/feeds-cli.ts';
@@ -15,9 +14,7 @@ function rss(title: string, stories: string[]): string {
   return `<?xml version="1.0"?><rss version="2.0"><channel><title>${title}</title><link>http://stories.test/</link><description>d</description>${items}</channel></rss>`;
 }
 
-const targets = [{ name: 'embedded PGlite', postgres: false }, ...(TEST_DATABASE_URL ? [{ name: 'Postgres', postgres: true }] : [])];
-
-describe.each(targets)('feeds CLI on $name', ({ postgres }) => {
+describe.each(entryTargets)('feeds CLI on $name', ({ postgres }) => {
   let upstream: Upstream;
   let world: EntryEnvironment;
   let dir: string;

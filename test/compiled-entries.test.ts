@@ -5,18 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from './helpers/databases.ts';
-import { compiled, entryEnvironment, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
+import { compiled, entryEnvironment, entryTargets, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
-
-const targets = [{ name: 'embedded PGlite', postgres: false }, ...(TEST_DATABASE_URL ? [{ name: 'Postgres', postgres: true }] : [])];
 
 beforeAll(() => {
   // Built once up front (it is what the first `npm start` of a fresh clone does itself).
   execFileSync(process.execPath, ['scripts/run.mjs', '--build'], { stdio: 'pipe', timeout: 120_000 });
 }, 150_000);
 
-describe.each(targets)('the compiled entries on $name', ({ postgres }) => {
+describe.each(entryTargets)('the compiled entries on $name', ({ postgres }) => {
   let upstream: Upstream;
   let world: EntryEnvironment;
   let env: Record<string, string>;

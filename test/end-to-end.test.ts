@@ -6,18 +6,12 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from './helpers/databases.ts';
-import { entryEnvironment, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
+import { entryEnvironment, entryTargets, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const techRss = readFileSync('test/fixtures/feeds/tech-rss.xml', 'utf8');
 
-const targets = [
-  { name: 'embedded PGlite', postgres: false },
-  ...(TEST_DATABASE_URL ? [{ name: 'Postgres', postgres: true }] : []),
-];
-
-describe.each(targets)('end to end on $name', ({ postgres }) => {
+describe.each(entryTargets)('end to end on $name', ({ postgres }) => {
   let upstream: Upstream;
   let world: EntryEnvironment;
   let env: Record<string, string>;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresDatabase, type TestDatabase } from './databases.ts';
+import { TEST_DATABASE_URL, createPostgresDatabase, type TestDatabase } from './databases.ts';
 
 // `node --import tsx` rather than the tsx CLI: the CLI runs the entry in a grandchild process, so
 // a SIGKILL to the child we hold would orphan the real service (still serving and polling).
@@ -107,6 +107,12 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
     },
   };
 }
+
+/** The databases the entries run on in tests: the embedded PGlite always, Postgres when TEST_DATABASE_URL is set. */
+export const entryTargets: { name: string; postgres: boolean }[] = [
+  { name: 'embedded PGlite', postgres: false },
+  ...(TEST_DATABASE_URL ? [{ name: 'Postgres', postgres: true }] : []),
+];
 
 export interface EntryEnvironment {
   /** A temporary directory holding feeds/ (and the embedded database's data/). */
