@@ -123,7 +123,7 @@ export function lettersAndDigits(text: string): string {
     let keep: boolean;
     if (code < 0x80) keep = (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a);
     else if (code >= 0x4e00 && code <= 0x9fff) keep = true;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+    else if (isPairAt(text, i)) {
       width = 2;
       keep = LETTER_OR_DIGIT.test(text.slice(i, i + 2));
     } else keep = LETTER_OR_DIGIT.test(text[i]!);
