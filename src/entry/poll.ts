@@ -13,7 +13,7 @@ const PROGRESS_EVERY_MS = 5_000;
 
 // A poll is a batch process of seconds, most of whose JavaScript gets optimized while it runs, in
 // two isolates (this thread and the parse thread). V8's optimizing compiler, inlining up to its
-// default budget, spent a fifth of the process's CPU on its own threads (a first poll of the
+// default budget, spent nearly a fifth of the process's CPU on its own threads (a first poll of the
 // anchor workload); with a third of that budget the same poll takes 5–10 % less CPU and time
 // (docs/performance.md). Read when a function is optimized, so setting it here, before any hot
 // code, is enough; the flag is process-wide, so the parse thread gets it too. `npm start`, which
