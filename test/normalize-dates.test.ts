@@ -1,6 +1,6 @@
 // Upstream dates → UTC. The zone rules (feed language, CST) are documented in src/normalize/dates.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { dateContextFor, parseDate, UTC_CONTEXT } from '../src/normalize/dates.ts';
+import { dateContextFor, parseAnyForm, parseCommonForm, parseDate, UTC_CONTEXT } from '../src/normalize/dates.ts';
 import { prng } from './fixtures/normalize/html-fuzz.ts';
 
 const zh = dateContextFor('zh-CN');
@@ -125,4 +125,77 @@ describe('parseDate', () => {
       }
     }
   });
+
+  describe('the common forms read by one match give what the general reader gives', () => {
+    const random = prng(2026);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+    const weekdays = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    // Edges on purpose: day 0 and 32, February 29–31, hour 24, second 60, years at both floors,
+    // zones beyond ±14 h or with minutes over 59, fractions of any length.
+    const field = () => ({
+      year: pick([1969, 1970, 1999, 2000, 2024, 2026, 2100, 9999, Math.floor(1970 + random() * 200)]),
+      month: pick([1, 2, 2, 12, 1 + Math.floor(random() * 12)]),
+      day: pick([0, 1, 28, 29, 30, 31, 32, 1 + Math.floor(random() * 31)]),
+      hour: pick([0, 12, 23, 24, Math.floor(random() * 24)]),
+      minute: pick([0, 59, 60, Math.floor(random() * 60)]),
+      second: pick([0, 59, 60, 61, Math.floor(random() * 60)]),
+    });
+    const numericZone = (colon: boolean) => {
+      const hours = pick([0, 5, 8, 14, 15, Math.floor(random() * 16)]);
+      const minutes = pick([0, 30, 45, 60, Math.floor(random() * 60)]);
+      return `${pick(['+', '-'])}${pad(hours)}${colon ? ':' : ''}${pad(minutes)}`;
+    };
+    const rfc822 = () => {
+      const f = field();
+      const weekday = random() < 0.8 ? `${pick(weekdays)}, ` : '';
+      const day = random() < 0.5 ? pad(f.day) : String(f.day);
+      const time = random() < 0.8 ? `${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)}` : `${pad(f.hour)}:${pad(f.minute)}`;
+      const zone = random() < 0.5 ? pick(['GMT', 'UTC', 'UT', 'Z']) : numericZone(false);
+      // A day outside 1–31 is the general reader's to refuse (it reads it as a two-digit year).
+      return { value: `${weekday}${day} ${months[f.month - 1]} ${pad(f.year, 4)} ${time} ${zone}`, common: f.day >= 1 && f.day <= 31 };
+    };
+    const rfc3339 = () => {
+      const f = field();
+      const fraction = random() < 0.5 ? '' : `.${Array.from({ length: 1 + Math.floor(random() * 9) }, () => Math.floor(random() * 10)).join('')}`;
+      const zone = random() < 0.4 ? 'Z' : numericZone(true);
+      return { value: `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)}${fraction}${zone}`, common: true };
+    };
+
+    it.each([
+      ['RFC 822', rfc822],
+      ['RFC 3339', rfc3339],
+    ])('%s', (_, generate) => {
+      let dated = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const { value, common } = generate();
+        const context = random() < 0.5 ? zh : UTC_CONTEXT;
+        // The single match reads every value it should, so the comparison is of the two readers.
+        expect(parseCommonForm(value, context) !== undefined, value).toBe(common);
+        const date = parseDate(value, context)?.toISOString() ?? null;
+        expect(date, value).toBe(parseAnyForm(value, context)?.toISOString() ?? null);
+        if (date !== null) dated++;
+      }
+      // Real dates and refused edges both, in numbers.
+      expect(dated).toBeGreaterThan(2_000);
+      expect(dated).toBeLessThan(18_000);
+    });
+
+    it.each([
+      ' Fri, 20 Nov 2026 08:00:00 GMT',
+      'Fri, 20 Nov 2026 08:00:00 GMT ',
+      'Fri,  20 Nov 2026 08:00:00 GMT',
+      'fri, 20 nov 2026 08:00:00 gmt',
+      'Fri, 20 Nov 2026 08:00:00 +08:00',
+      'Fri, 20 Nov 2026 08:00:00 CST',
+      'Xyz, 20 Nov 2026 08:00:00 GMT',
+      '2026-11-20T08:00:00',
+      '2026-11-20 08:00:00Z',
+      '2026-11-20T08:00:00.1234567890Z',
+    ])('leaves %j to the general reader', (value) => {
+      expect(parseCommonForm(value, zh)).toBeUndefined();
+    });
+  });
 });
+

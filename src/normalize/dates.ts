@@ -73,10 +73,46 @@ interface Parts {
 
 export function parseDate(value: string | null, context: DateContext = UTC_CONTEXT): Date | null {
   if (!value) return null;
+  const common = parseCommonForm(value, context);
+  if (common !== undefined) return common && toDate(common, context);
+  return parseAnyForm(value, context);
+}
+
+/** The general reader, for every form listed above; parseDate tries parseCommonForm first. Exported for its tests. */
+export function parseAnyForm(value: string, context: DateContext = UTC_CONTEXT): Date | null {
   const text = prepare(value);
   if (text === '' || text.length > 100) return null;
   const parts = parseEpoch(text) ?? parseNumeric(text, context) ?? parseTokens(text, context);
   return parts ? toDate(parts, context) : null;
+}
+
+// Nearly every feed writes its dates in one of two canonical forms: RSS's RFC 822 as servers print
+// it (`Fri, 20 Nov 2026 08:00:00 GMT`) and Atom's RFC 3339. The general reader spends ~30 µs on
+// each (a dozen rewrites of the string, then tokens); these two patterns pick the same fields out
+// in one match and hand them to the same withTime and toDate, so the result is the same
+// (test/normalize-dates.test.ts compares them on generated dates). Anything else, a stray space
+// included, is left to the general reader.
+const RFC822_COMMON = /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? (GMT|UTC|UT|Z|[+-]\d{4})$/;
+const RFC3339_COMMON = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parts of a date in a common form; null when it is one but names no real zone; undefined when it
+ * is not one. Exported for its tests.
+ */
+export function parseCommonForm(value: string, context: DateContext): Parts | null | undefined {
+  let m = RFC822_COMMON.exec(value);
+  if (m) {
+    const [, day, month, year, h, mi, s, zone] = m;
+    // The general reader takes a day outside 1–31 as a two-digit year and refuses the date.
+    if (Number(day) < 1 || Number(day) > 31) return undefined;
+    return withTime(Number(year), MONTHS.indexOf(month!.toLowerCase()) + 1, Number(day), h, mi, s, undefined, undefined, zone, context);
+  }
+  m = RFC3339_COMMON.exec(value);
+  if (m) {
+    const [, year, month, day, h, mi, s, frac, zone] = m;
+    return withTime(Number(year), Number(month), Number(day), h, mi, s, frac, undefined, zone, context);
+  }
+  return undefined;
 }
 
 // Width-folded (full-width digits and colons become ASCII), comments dropped, Chinese date words
