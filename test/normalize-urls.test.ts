@@ -1,5 +1,6 @@
 // Absolute URLs, and the canonical form cross-source dedup compares.
 import { describe, expect, it } from 'vitest';
+import { prng } from './fixtures/normalize/html-fuzz.ts';
 import { absoluteUrl, canonicalUrl } from '../src/normalize/urls.ts';
 
 describe('absoluteUrl', () => {
@@ -69,4 +70,53 @@ describe('canonicalUrl', () => {
       expect(canonicalUrl(once)).toBe(once);
     }
   });
+
+  // The form canonicalUrl had before it skipped the setters that change nothing: every setter run.
+  function canonicalUrlWithEverySetter(href: string): string | null {
+    let url: URL;
+    try {
+      url = new URL(href);
+    } catch {
+      return null;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    url.protocol = 'https:';
+    url.username = '';
+    url.password = '';
+    if (url.hostname.endsWith('.')) url.hostname = url.hostname.replace(/\.+$/, '');
+    if (!/^#[!/]/.test(url.hash)) url.hash = '';
+    url.pathname = url.pathname.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {
+      const char = String.fromCharCode(parseInt(hex, 16));
+      return /[A-Za-z0-9\-._~]/.test(char) ? char : `%${hex.toUpperCase()}`;
+    });
+    const params = [...url.searchParams.entries()].filter(([name]) => !/^utm_/i.test(name) && !['fbclid', 'spm', 'gclid'].includes(name.toLowerCase()));
+    params.sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : av > bv ? 1 : 0) : a < b ? -1 : 1));
+    url.search = params.length > 0 ? new URLSearchParams(params).toString() : '';
+    return url.href;
+  }
+
+  it('gives what running every setter gives, on generated URLs', () => {
+    const random = prng(3986);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    const some = (list: readonly string[], max: number) => Array.from({ length: Math.floor(random() * (max + 1)) }, () => pick(list));
+    const segments = ['a', 'B', '2026', '%7e', '%7E', '%2F', '%41', '%e4%b8%ad', '中文', 'a b', '.', '..', '%2e', '%2E%2e', '', 'x%', '%zz', 'index.html', 'p;x=1', "it's", '@', ':'];
+    const params = ['a=1', 'a=0', 'b=%20', 'q=x+y', 'utm_source=rss', 'UTM_Medium=x', 'fbclid=1', 'spm=a.b', 'id=3', '', '=', 'x', 'k=%E4%B8%AD', 'from=home', 'c=a%26b'];
+    let changed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const scheme = pick(['http', 'https', 'HTTP', 'Https', 'ftp']);
+      const userinfo = pick(['', '', '', 'u@', 'u:p@', ':p@', 'u:@']);
+      const host = pick(['example.com', 'Example.COM', 'example.com.', 'example.com..', 'münchen.de', 'xn--mnchen-3ya.de', '127.0.0.1', '[::1]', 'www.example.cn']);
+      const port = pick(['', '', ':80', ':443', ':8080']);
+      const path = random() < 0.1 ? '' : `/${some(segments, 4).join('/')}${random() < 0.3 ? '/' : ''}`;
+      const query = pick(['', '', '?', `?${some(params, 4).join('&')}`, `?${some(params, 3).join('&')}&`]);
+      const fragment = pick(['', '', '#', '#x', '#!/story/1', '#/s?a=1', '#top?x', '#a#b']);
+      const href = `${scheme}://${userinfo}${host}${port}${path}${query}${fragment}`;
+      const expected = canonicalUrlWithEverySetter(href);
+      expect(canonicalUrl(href), href).toBe(expected);
+      if (expected !== null && expected !== href) changed++;
+    }
+    // Most generated URLs have something to change, so the setters were exercised.
+    expect(changed).toBeGreaterThan(10_000);
+  });
 });
+

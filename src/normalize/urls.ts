@@ -74,12 +74,22 @@ export function canonicalUrl(href: string | null): string | null {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  url.protocol = 'https:';
-  url.username = '';
-  url.password = '';
+  // Each URL setter reparses and reserializes the whole URL, so a setter that would change nothing
+  // is skipped: most article URLs need none. `#` and `?` appear unescaped in a serialized http(s)
+  // URL only as the fragment's and the query's delimiters (an empty one included, which the
+  // setters remove).
+  if (url.protocol === 'http:') url.protocol = 'https:';
+  if (url.username !== '') url.username = '';
+  if (url.password !== '') url.password = '';
   if (url.hostname.endsWith('.')) url.hostname = url.hostname.replace(/\.+$/, '');
-  if (!/^#[!/]/.test(url.hash)) url.hash = '';
-  url.pathname = normalizePercentEncoding(url.pathname);
+  if (url.href.includes('#') && !/^#[!/]/.test(url.hash)) url.hash = '';
+  if (url.pathname.includes('%')) {
+    const pathname = normalizePercentEncoding(url.pathname);
+    if (pathname !== url.pathname) url.pathname = pathname;
+  }
+  const serialized = url.href;
+  const hash = serialized.indexOf('#');
+  if (!(hash === -1 ? serialized : serialized.slice(0, hash)).includes('?')) return serialized;
   const params = [...url.searchParams.entries()].filter(([name]) => !isTracking(name));
   params.sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : av > bv ? 1 : 0) : a < b ? -1 : 1));
   url.search = params.length > 0 ? new URLSearchParams(params).toString() : '';
