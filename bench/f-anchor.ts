@@ -3,8 +3,8 @@
 // same again with nothing changed upstream (all 304s), both as whole processes; then a load
 // generator on the category's Atom feed of the running service, side by side with bare node:http
 // sending the same bytes. Baselines: a bare process doing the same fetches (and parsing the
-// bodies) with no database; and Tiny Tiny RSS measured on this machine kind (53.5 s, 9.8 s,
-// < 5 requests/s; issue 7).
+// bodies) with no database; the floor under any aggregator's first poll (bench/bare/poll-floor.mjs);
+// and Tiny Tiny RSS measured on this machine kind (53.5 s, 9.8 s, < 5 requests/s; issue 7).
 import type { Context } from './lib/context.ts';
 import { compareServing, type ServeFigures } from './a-serve.ts';
 import { SLUG, startService, tempDir, type Service } from './lib/fixtures.ts';
@@ -29,6 +29,13 @@ export interface AnchorFigures {
   bareFirstSeconds: number;
   bareRePollSeconds: number;
   ratioFirstToBare: number;
+  /**
+   * The floor under any aggregator for the first poll (bench/bare/poll-floor.mjs): the same fetches,
+   * rss-parser and sanitize-html's defaults on a parsing thread, one multi-row INSERT per feed into
+   * Postgres, nothing else — no charsets, identity, dedup, provenance, categories or poll records.
+   */
+  floorFirstSeconds: number;
+  ratioFirstToFloor: number;
   ratioRePollToBare: number;
   ttrss: typeof TTRSS;
   speedupFirstVsTtrss: number;
@@ -45,6 +52,7 @@ export async function benchAnchor(ctx: Context): Promise<AnchorFigures> {
   const again: RunResult[] = [];
   const bareFirst: number[] = [];
   const bareAgain: number[] = [];
+  const floorFirst: number[] = [];
   const jobDir = await tempDir('f-job');
   const firstJob = join(jobDir, 'first.json');
   const againJob = join(jobDir, 'again.json');
@@ -76,6 +84,14 @@ export async function benchAnchor(ctx: Context): Promise<AnchorFigures> {
         check(two, /"notModified":200/, 'bare re-poll');
         bareFirst.push(one.ms / 1000);
         bareAgain.push(two.ms / 1000);
+        const floorDb = await createDatabase('ffloor');
+        try {
+          const floor = await run('node', ['bench/bare/poll-floor.mjs', firstJob, floorDb.url], {});
+          check(floor, /"ok":200,"notModified":0,"items":10000,"failed":0/, 'floor first');
+          floorFirst.push(floor.ms / 1000);
+        } finally {
+          await floorDb.drop();
+        }
       };
       if (r % 2 === 0) {
         await doOurs();
@@ -86,7 +102,8 @@ export async function benchAnchor(ctx: Context): Promise<AnchorFigures> {
       }
       ctx.log(
         `  (f) round ${r + 1}/${rounds}: first poll ${(first.at(-1)!.ms / 1000).toFixed(2)} s (${((first.at(-1)!.cpuMs ?? 0) / 1000).toFixed(1)} s CPU, ` +
-          `${first.at(-1)!.peakRssMb?.toFixed(0)} MB), re-poll ${(again.at(-1)!.ms / 1000).toFixed(2)} s; bare ${bareFirst.at(-1)!.toFixed(2)} s, ${bareAgain.at(-1)!.toFixed(2)} s`,
+          `${first.at(-1)!.peakRssMb?.toFixed(0)} MB), re-poll ${(again.at(-1)!.ms / 1000).toFixed(2)} s; bare ${bareFirst.at(-1)!.toFixed(2)} s, ${bareAgain.at(-1)!.toFixed(2)} s; ` +
+          `floor first ${floorFirst.at(-1)!.toFixed(2)} s`,
       );
     }
     let serving: ServeFigures;
@@ -120,6 +137,8 @@ export async function benchAnchor(ctx: Context): Promise<AnchorFigures> {
       bareRePollSeconds: round(median(bareAgain)),
       ratioFirstToBare: round(firstS / median(bareFirst), 2),
       ratioRePollToBare: round(againS / median(bareAgain), 2),
+      floorFirstSeconds: round(median(floorFirst)),
+      ratioFirstToFloor: round(firstS / median(floorFirst), 2),
       ttrss: TTRSS,
       speedupFirstVsTtrss: round(TTRSS.firstPollSeconds / firstS, 1),
       speedupRePollVsTtrss: round(TTRSS.rePollSeconds / againS, 1),
@@ -127,7 +146,8 @@ export async function benchAnchor(ctx: Context): Promise<AnchorFigures> {
       speedupServingVsTtrss: round(serving.ours200Rps / TTRSS.feedRequestsPerSecond, 0),
     };
     ctx.log(
-      `(f) first poll ${figures.firstPollSeconds} s (target ≤ 5; TT-RSS 53.5 s; bare fetch+parse ${figures.bareFirstSeconds} s), ` +
+      `(f) first poll ${figures.firstPollSeconds} s (target ≤ 5; TT-RSS 53.5 s; bare fetch+parse ${figures.bareFirstSeconds} s; ` +
+        `floor fetch+parse+sanitize+INSERT ${figures.floorFirstSeconds} s, ours ${figures.ratioFirstToFloor}× it), ` +
         `unchanged re-poll ${figures.rePollSeconds} s (target ≤ 2; TT-RSS 9.8 s; bare ${figures.bareRePollSeconds} s); ` +
         `Atom feed ${serving.ours200Rps} req/s (${serving.ratio200}× bare node:http; TT-RSS < 5 req/s), 304s ${serving.ours304Rps} req/s (${serving.ratio304}×)`,
     );
