@@ -124,7 +124,7 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
     expect(unchanged.kind).toBe('not-modified');
     expect(statements).toHaveLength(2);
     expect(statements[0]).toMatch(/^WITH async_commit AS .*UPDATE sources SET lease_owner/s);
-    expect(statements[1]).toMatch(/^with "recorded" as \(update "sources"/);
+    expect(statements[1]).toMatch(/^WITH recorded AS \(UPDATE sources SET/);
     expect(await nextPollOf(first!)).toBe(expected + 1000);
 
     // Not claimed (a plain Source, leased as the admin API's new sources are): counted by the poll

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncCategoryDefinitions } from '../src/store/catalog.ts';
-import { claimSources, logFetch, recordPollAndLog } from '../src/store/sources.ts';
+import { claimSources, logFetch, recordPoll, recordPollAndLog, type PollRecord } from '../src/store/sources.ts';
 import { databases, type TestDatabase } from './helpers/databases.ts';
 
 describe.each(databases)('poll record and log on $name', (factory) => {
@@ -123,3 +123,80 @@ describe.each(databases)('poll record and log on $name', (factory) => {
     }
   });
 });
+
+// recordPollAndLog writes its one statement from cached fragments, one set per combination of the
+// optional columns; recordPoll and logFetch build theirs with Kysely. Every combination, with
+// values that SQL text would trip on, must leave the same row and log line.
+describe.each(databases)('the one-statement record writes what recordPoll and logFetch write, on $name', (factory) => {
+  let database: TestDatabase;
+  let fast: number;
+  let built: number;
+
+  beforeAll(async () => {
+    database = await factory.open();
+    await syncCategoryDefinitions(database.db, [
+      {
+        slug: 'same', title: 'Same', description: '', language: null, file: 'feeds/same.yaml',
+        sources: [
+          { url: 'http://record.test/fast.xml', title: null, intervalSeconds: null },
+          { url: 'http://record.test/built.xml', title: null, intervalSeconds: null },
+        ],
+      },
+    ]);
+    const ids = await database.db.selectFrom('sources').select(['id', 'url']).execute();
+    fast = ids.find((r) => r.url.endsWith('fast.xml'))!.id;
+    built = ids.find((r) => r.url.endsWith('built.xml'))!.id;
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('for every combination of optional columns', async () => {
+    const awkward = `it's "quoted" \\ back\\slash ? $1 {braces} 中文 😀`;
+    for (let mask = 0; mask < 64; mask++) {
+      const has = (bit: number) => (mask & (1 << bit)) !== 0;
+      const at = new Date(Date.UTC(2026, 10, 1, 0, 0, mask));
+      const record: PollRecord = {
+        status: has(0) ? 'ok' : 'erroring',
+        ...(has(1) ? { etag: mask % 3 === 0 ? null : `"${awkward}-${mask}"` } : {}),
+        ...(has(2) ? { lastModified: mask % 5 === 0 ? null : at.toUTCString() } : {}),
+        ...(has(3) ? { bodyHash: mask % 7 === 0 ? null : 'ab'.repeat(32) } : {}),
+        ...(has(4) ? { feedTitle: `${awkward} ${mask}` } : {}),
+        ...(has(5) ? { siteUrl: `http://record.test/site/${mask}?a=1&b=2` } : {}),
+        fetchedAt: at,
+        success: has(0),
+        httpStatus: has(0) ? 200 : 503,
+        error: has(0) ? null : `upstream said ${awkward}`,
+        consecutiveErrors: has(0) ? 0 : mask,
+        scheduleHints: has(2) ? { ttlSeconds: mask * 60, skipHours: [1, 2], retryAfterSeconds: 30 } : {},
+        nextPollAt: new Date(at.getTime() + 900_000),
+      };
+      const entry = (sourceId: number) => ({
+        sourceId, startedAt: at, durationMs: mask + 0.4, url: `http://record.test/${awkward}`, httpStatus: record.httpStatus,
+        outcome: has(0) ? 'not-modified' : 'error', error: record.error, bytes: has(3) ? 1234 : null, newCount: mask, updatedCount: 1, duplicateCount: 2,
+      });
+      const hold = (id: number) => database.db.updateTable('sources').set({ lease_owner: 'me', lease_until: new Date(Date.now() + 60_000) }).where('id', '=', id).execute();
+      await hold(fast);
+      await hold(built);
+      await recordPollAndLog(database.db, fast, 'me', record, entry(fast));
+      await database.db.transaction().execute(async (tx) => {
+        await recordPoll(tx, built, 'me', record);
+        await logFetch(tx, entry(built));
+      });
+      const rows = await database.db.selectFrom('sources').selectAll().where('id', 'in', [fast, built]).execute();
+      const comparable = ({ id: _id, url: _url, configured_url: _configured, updated_at: _updated, created_at: _created, ...rest }: (typeof rows)[number]) => rest;
+      const [a, b] = [rows.find((r) => r.id === fast)!, rows.find((r) => r.id === built)!];
+      expect(comparable(a), `mask ${mask}`).toEqual(comparable(b));
+      expect(a.lease_owner).toBeNull();
+      const logs = await database.db.selectFrom('fetches').selectAll().where('source_id', 'in', [fast, built]).orderBy('id', 'desc').limit(2).execute();
+      const line = ({ id: _id, source_id: _source, ...rest }: (typeof logs)[number]) => rest;
+      expect(logs.map((l) => l.source_id).sort()).toEqual([fast, built].sort());
+      expect(line(logs[0]!), `mask ${mask}`).toEqual(line(logs[1]!));
+      expect(line(logs[0]!).url).toBe(`http://record.test/${awkward}`);
+    }
+    // Each path kept its log to the newest 50.
+    const counts = await database.db.selectFrom('fetches').select(['source_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('source_id').execute();
+    expect(counts.map((c) => Number(c.n))).toEqual([50, 50]);
+  });
+});
+
