@@ -1,6 +1,7 @@
 // Upstreams that misbehave on the wire, as real servers on 127.0.0.1: silence, trickles, lying or
 // huge lengths, endless bodies, compression bombs. Each ends at the deadline or the byte cap,
 // with memory flat.
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodeFetch } from '../src/entry/node-fetch.ts';
 import { FetchError, fetchFeed, type FetcherDeps, type FetchResult } from '../src/fetcher/index.ts';
@@ -192,16 +193,46 @@ describe('decompression', () => {
     });
   }
 
+  // The codings a web fetch decodes, decoded as it does (entry/node-fetch.ts does it itself).
   it.each([
     ['gzip', () => gzip(Buffer.from(FEED))],
     ['gzip, gzip', async () => gzip(await gzip(Buffer.from(FEED)))],
     ['x-gzip', () => gzip(Buffer.from(FEED))],
+    ['GZip', () => gzip(Buffer.from(FEED))],
+    ['deflate', async () => zlib.deflateSync(Buffer.from(FEED))],
+    ['deflate', async () => zlib.deflateRawSync(Buffer.from(FEED))],
+    ['br', async () => zlib.brotliCompressSync(Buffer.from(FEED))],
+    ['deflate, br', async () => zlib.brotliCompressSync(zlib.deflateRawSync(Buffer.from(FEED)))],
+    ['gzip,br', async () => zlib.brotliCompressSync(zlib.gzipSync(Buffer.from(FEED)))],
+    ['identity', async () => Buffer.from(FEED)],
+    // A body cut before gzip's trailer still decodes, leniently, as browsers and curl read it.
+    ['gzip', async () => zlib.gzipSync(Buffer.from(FEED)).subarray(0, -8)],
   ])('decodes Content-Encoding: %s', async (encoding, make) => {
     const path = `/enc-${encoding.replace(/\W+/g, '-')}`;
     serveCompressed(path, encoding, await make());
     const { result, error } = await attempt(upstream.url(path));
     expect(error).toBeUndefined();
     expect(result?.kind === 'ok' && Buffer.from(result.body).toString()).toBe(FEED);
+  });
+
+  it('leaves a body in a coding it does not know as it came', async () => {
+    const payload = Buffer.from('\x1f\x9d compress(1) bytes');
+    serveCompressed('/enc-unknown', 'compress', payload);
+    const { result, error } = await attempt(upstream.url('/enc-unknown'));
+    expect(error).toBeUndefined();
+    expect(result?.kind === 'ok' && Buffer.from(result.body).equals(payload)).toBe(true);
+  });
+
+  it('refuses more than five codings (a decompression chain), in words', async () => {
+    let payload = Buffer.from(FEED);
+    for (let i = 0; i < 6; i++) payload = zlib.gzipSync(payload);
+    serveCompressed('/enc-six', 'gzip, gzip, gzip, gzip, gzip, gzip', payload);
+    const { error } = await attempt(upstream.url('/enc-six'));
+    expect(error?.code).toBe('network');
+    expect(error?.message).toMatch(/more than 5 content-encodings/);
+    serveCompressed('/enc-five', 'gzip, gzip, gzip, gzip, gzip', zlib.gunzipSync(payload));
+    const five = await attempt(upstream.url('/enc-five'));
+    expect(five.result?.kind === 'ok' && Buffer.from(five.result.body).toString()).toBe(FEED);
   });
 
   it('asks for compressed bodies', async () => {

@@ -57,6 +57,27 @@ describe('requests', () => {
     expect(result?.kind === 'ok' && result.contentType).toBe('application/rss+xml; charset=utf-8');
   });
 
+  it('reuses connections after a 304, a redirect and an error answer', async () => {
+    const ports: number[] = [];
+    const noted = (handler: (res: import('node:http').ServerResponse) => void) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      ports.push(req.socket.remotePort!);
+      handler(res);
+    };
+    upstream.route('/ka-304', noted((res) => res.writeHead(304, { etag: '"k"' }).end()));
+    upstream.route('/ka-302', noted((res) => res.writeHead(302, { location: '/ka-ok', 'content-type': 'text/html' }).end('<a href="/ka-ok">moved</a>')));
+    upstream.route('/ka-ok', noted((res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(FEED)));
+    upstream.route('/ka-410', noted((res) => res.writeHead(410, { 'content-type': 'text/html' }).end('<h1>gone</h1>'.repeat(100))));
+    const d = deps({ fetch: createNodeFetch(['127.0.0.1']) });
+    expect((await attempt({ url: upstream.url('/ka-304'), etag: '"k"' }, d)).result?.kind).toBe('not-modified');
+    expect((await attempt({ url: upstream.url('/ka-302') }, d)).result?.kind).toBe('ok');
+    expect((await attempt({ url: upstream.url('/ka-410') }, d)).error?.status).toBe(410);
+    expect((await attempt({ url: upstream.url('/ka-304'), etag: '"k"' }, d)).result?.kind).toBe('not-modified');
+    expect(ports).toHaveLength(5);
+    // undici hands a connection back a moment after its answer ends, so sequential requests may
+    // alternate between two; what must not happen is a connection per request.
+    expect(new Set(ports).size).toBeLessThanOrEqual(2);
+  });
+
   it('sends validators and reports 304 as not-modified', async () => {
     const first = await attempt({ url: upstream.url('/feed.xml') });
     const etag = first.result!.headers.get('etag');

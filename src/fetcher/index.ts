@@ -1,6 +1,7 @@
-// Guarded conditional GET of one upstream feed. Web-standard fetch only, so Node and Workers share
-// it; the Node entry hands in a fetch whose connections are checked against the address actually
-// connected to (see fetcher/address-guard.ts).
+// Guarded conditional GET of one upstream feed, over any fetch that answers with fetch's Response
+// shape (status, headers, a body reader): Workers hand in the runtime's fetch; the Node entry a
+// leaner one on undici's request API whose connections are checked against the address actually
+// connected to (entry/node-fetch.ts, fetcher/address-guard.ts).
 import { checkUpstreamUrl, parseAllowlist } from './address-guard.ts';
 
 export interface FetchRequest {
@@ -9,8 +10,23 @@ export interface FetchRequest {
   lastModified: string | null;
 }
 
+/** The part of fetch's Response that fetchFeed reads; a web Response is one. */
+export interface UpstreamAnswer {
+  status: number;
+  headers: Headers;
+  body: UpstreamBody | null;
+}
+
+export interface UpstreamBody {
+  getReader(): { read(): Promise<{ done: true; value?: Uint8Array } | { done: false; value: Uint8Array }>; cancel(): Promise<void> };
+  cancel(): Promise<void>;
+}
+
+/** One request as fetchFeed makes it: GET, redirects answered rather than followed, one deadline. */
+export type UpstreamFetch = (url: string, init: { headers: Record<string, string>; redirect: 'manual'; signal: AbortSignal }) => Promise<UpstreamAnswer>;
+
 export interface FetcherDeps {
-  fetch: typeof globalThis.fetch;
+  fetch: UpstreamFetch;
   timeoutMs: number;
   maxBytes: number;
   userAgent: string;
@@ -88,7 +104,7 @@ export async function fetchFeed(request: FetchRequest, deps: FetcherDeps): Promi
     return await fetchWithRedirects(request, deps, signal);
   } catch (error) {
     if (error instanceof FetchError) throw error;
-    // A refusal raised inside the connection (the address guard) arrives wrapped by fetch.
+    // A refusal raised inside the connection (the address guard) arrives wrapped by a web fetch.
     const cause = (error as { cause?: unknown })?.cause;
     if (cause instanceof FetchError) throw cause;
     if (signal.aborted) {
@@ -185,7 +201,7 @@ function statusWords(status: number): string {
 }
 
 /** Reads the (already decompressed) body, aborting as soon as it passes `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+async function readCapped(response: UpstreamAnswer, maxBytes: number): Promise<Uint8Array> {
   // Content-Length counts the encoded bytes; when there is no encoding it is the body size, and
   // a declared size over the cap needs no reading to refuse (however short the body really is).
   const declared = Number(response.headers.get('content-length'));
@@ -225,9 +241,12 @@ interface ErrorDetail {
   cause?: unknown;
 }
 
-/** Turns what fetch threw (TypeError "fetch failed" wrapping a system error, usually) into words. */
+/**
+ * Turns what the fetch threw into words: a system or undici error, a zlib error, or (a web fetch)
+ * TypeError "fetch failed" wrapping one of those.
+ */
 function describeNetworkError(error: unknown): { code: FetchErrorCode; words: string } {
-  // The useful part is a few causes deep: TypeError → undici SocketError → system error.
+  // The useful part may be a few causes deep: TypeError → undici SocketError → system error.
   let detail: ErrorDetail | undefined;
   for (let e = error as ErrorDetail | undefined, depth = 0; e && depth < 4; e = e.cause as ErrorDetail | undefined, depth++) {
     if (typeof e.code === 'string') {
