@@ -116,10 +116,16 @@ class Inflate extends Transform {
 
 type BodyReadable = Dispatcher.ResponseData['body'];
 
+// What cancelling an unread body lets undici read and discard before it cuts the connection.
+const DRAIN_LIMIT = 64 * 1024;
+
 /**
- * The reader fetchFeed uses, over a Node stream; cancelling tears the socket's body and any decoder
- * down, as cancelling a web fetch's body aborts it. (An answer already complete, as a 304's or a
- * short redirect's is by then, leaves its connection to the pool.)
+ * The reader fetchFeed uses, over a Node stream. Cancelling mid-read tears the socket's body and
+ * any decoder down, as cancelling a web fetch's body aborts it. A body never read (a 304's, a
+ * redirect's, an error page's) is handed to undici's dump instead, which discards one that is
+ * already complete at once and keeps its connection: destroying it would abort the finished
+ * request, and the abort error undici makes for each, 9,000 of them in a cycle of mostly-304
+ * sources, was enough garbage to raise that poll's peak RSS by 150 MB (docs/performance.md).
  */
 function bodyOf(socketBody: BodyReadable, decoded: Readable): UpstreamBody {
   // Errors reach the reader through the iterator; a body nobody reads (cancelled, or dropped on a
@@ -127,16 +133,23 @@ function bodyOf(socketBody: BodyReadable, decoded: Readable): UpstreamBody {
   const ignore = () => undefined;
   socketBody.on('error', ignore);
   if (decoded !== socketBody) decoded.on('error', ignore);
-  const chunks = decoded[Symbol.asyncIterator]();
+  let chunks: AsyncIterator<Buffer> | null = null;
   const cancel = async () => {
+    if (chunks === null && decoded === socketBody) {
+      // Not read at all, as a 304's or a redirect's body: let undici discard it (at once when it
+      // is complete, as such bodies are by now) rather than abort the request.
+      void socketBody.dump({ limit: DRAIN_LIMIT }).catch(ignore);
+      return;
+    }
     decoded.destroy();
     socketBody.destroy();
   };
   const reader = {
     async read() {
+      chunks ??= decoded[Symbol.asyncIterator]();
       const next = await chunks.next();
       if (next.done) return { done: true as const };
-      const chunk = next.value as Buffer;
+      const chunk = next.value;
       return { done: false as const, value: new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength) };
     },
     cancel,
