@@ -5,14 +5,12 @@
 // defaults; the main thread then inserts the feed's items (URL, title, HTML) in one multi-row
 // INSERT into a table with nothing but an id and a unique URL, committed. No charset handling,
 // no identity, no dedup across sources, no provenance, no categories, no poll records.
-// Usage: node poll-floor.mjs <job.json> <postgres URL>   (job as poll-bare.mjs's)
-import { readFileSync } from 'node:fs';
+// Usage: node poll-floor.mjs <job.json> <postgres URL>   (job: see fetch-job.mjs)
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 
 if (isMainThread) {
   const { default: pg } = await import('pg');
-  const { Agent, fetch } = await import('undici');
-  const job = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  const { fetchJob, readJob } = await import('./fetch-job.mjs');
   const pool = new pg.Pool({ connectionString: process.argv[3], max: 4 });
   await pool.query('CREATE TABLE IF NOT EXISTS floor_items (id bigserial PRIMARY KEY, url text UNIQUE NOT NULL, title text, html text)');
   const worker = new Worker(new URL(import.meta.url));
@@ -30,37 +28,16 @@ if (isMainThread) {
       waiting.set(id, { resolve, reject });
       worker.postMessage({ id, text });
     });
-  const dispatcher = new Agent({ connections: 4 });
-  let next = 0;
-  const counts = { ok: 0, notModified: 0, items: 0, failed: 0 };
-  const poll = async () => {
-    while (next < job.urls.length) {
-      const i = next++;
-      try {
-        const headers = job.etags[i] ? { 'if-none-match': job.etags[i] } : {};
-        const res = await fetch(job.urls[i], { headers, dispatcher });
-        if (res.status === 304) {
-          counts.notModified++;
-          await res.body?.cancel();
-          continue;
-        }
-        const items = await parse(Buffer.from(await res.arrayBuffer()).toString('utf8'));
-        await pool.query(
-          'INSERT INTO floor_items (url, title, html) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (url) DO NOTHING',
-          [items.map((it) => it.url), items.map((it) => it.title), items.map((it) => it.html)],
-        );
-        counts.ok++;
-        counts.items += items.length;
-      } catch (error) {
-        counts.failed++;
-        counts.error = String(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: job.concurrency }, poll));
+  const counts = await fetchJob(readJob(process.argv[2]), async (text) => {
+    const items = await parse(text);
+    await pool.query(
+      'INSERT INTO floor_items (url, title, html) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (url) DO NOTHING',
+      [items.map((it) => it.url), items.map((it) => it.title), items.map((it) => it.html)],
+    );
+    return items.length;
+  });
   console.log(JSON.stringify(counts));
   await worker.terminate();
-  await dispatcher.close();
   await pool.end();
 } else {
   const { default: Parser } = await import('rss-parser');
