@@ -18,6 +18,7 @@ describe('parse pool', () => {
   });
 
   it('answers what parsing in-line answers, Dates included', async () => {
+    const before = pool.counts();
     const inline = await parseAndNormalize(techRss, 'application/rss+xml', URL_);
     // Several at once, queued on the thread.
     const pooled = await Promise.all(Array.from({ length: 6 }, () => pool.parse(techRss, 'application/rss+xml', URL_)));
@@ -25,6 +26,7 @@ describe('parse pool', () => {
       expect(result).toEqual(inline);
       expect(result.feed.entries.find((e) => e.publishedAt)?.publishedAt).toBeInstanceOf(Date);
     }
+    expect(pool.counts()).toEqual({ pooled: before.pooled + 6, inline: before.inline });
   });
 
   it('rejects a body that is not a feed with a ParseError, as in-line parsing does', async () => {
@@ -41,5 +43,23 @@ describe('parse pool', () => {
     const closed = createParsePool(1);
     await closed.close();
     expect((await closed.parse(techRss, 'application/rss+xml', URL_)).feed.entries.length).toBeGreaterThan(0);
+    expect(closed.counts()).toEqual({ pooled: 0, inline: 1 });
   });
+
+  it("uses a thread that is ready while this thread's event loop is too busy to read its message", async () => {
+    // The first bodies of a poll arrive while this thread is busy; the thread's "ready" message
+    // waits for the event loop, its shared flag does not.
+    const fresh = createParsePool(1, { eager: true });
+    try {
+      const deadline = Date.now() + 60_000;
+      // Spin without yielding: no message from the thread can be read meanwhile.
+      while (!fresh.hasReadyThread() && Date.now() < deadline);
+      expect(fresh.hasReadyThread()).toBe(true);
+      const parsed = await fresh.parse(techRss, 'application/rss+xml', URL_);
+      expect(parsed.feed.entries.length).toBeGreaterThan(0);
+      expect(fresh.counts()).toEqual({ pooled: 1, inline: 0 });
+    } finally {
+      await fresh.close();
+    }
+  }, 90_000);
 });

@@ -1,7 +1,12 @@
 // A parse-pool worker thread (entry/parse-pool.ts): runs parseAndNormalize for the main thread.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { parseAndNormalize } from '../poller/parse.ts';
 import { ParseError } from '../parser/index.ts';
+
+export interface ParseWorkerData {
+  /** Set to 1 here once the modules are loaded: read by the pool without waiting for a message. */
+  readyFlag: Int32Array;
+}
 
 export interface ParseRequest {
   id: number;
@@ -23,4 +28,5 @@ parentPort!.on('message', async ({ id, body, contentType, url }: ParseRequest) =
 });
 
 // Modules are loaded: work may come.
+Atomics.store((workerData as ParseWorkerData).readyFlag, 0, 1);
 parentPort!.postMessage({ id: 0, ready: true });
