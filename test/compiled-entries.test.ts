@@ -3,7 +3,9 @@
 // built, polling a real upstream on 127.0.0.1, serving feeds and pages, stopping on SIGTERM — on
 // the embedded database (PGlite, which stays an external package) and on Postgres when set.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiled, entryEnvironment, entryTargets, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
@@ -54,5 +56,36 @@ describe.each(entryTargets)('the compiled entries on $name', ({ postgres }) => {
     expect(service.output()).not.toMatch(/running from source/);
     expect(await service.stop('SIGTERM')).toBe(0);
     service = null;
+  });
+});
+
+describe('the poll bundle', () => {
+  // What each thread of `npm run poll` loads before its first line runs: a bundle's static imports,
+  // followed through its chunks.
+  const staticGraph = (dir: string, file: string, seen = new Set<string>()): Set<string> => {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    const text = readFileSync(join(dir, file), 'utf8');
+    for (const match of text.matchAll(/^(?:import|\} from)\s*"\.\/([^"]+)";?$|^import "\.\/([^"]+)";$/gm)) staticGraph(dir, (match[1] ?? match[2])!, seen);
+    return seen;
+  };
+  const loads = (dir: string, files: Set<string>, module: string) =>
+    [...files].some((file) => readFileSync(join(dir, file), 'utf8').includes(`// node_modules/${module}/`));
+
+  it('leaves the parsing code to the parse thread: the main thread does not load it', () => {
+    const dir = readdirSync('dist')
+      .filter((entry) => entry.startsWith('entry-') && !entry.endsWith('.tmp'))
+      .map((entry) => join('dist', entry))[0]!;
+    // The main thread: the entry, then the poll it imports once the parse thread is starting.
+    const pollOnce = /import\("\.\/(poll-once-[^"]+)"\)/.exec(readFileSync(join(dir, 'poll.mjs'), 'utf8'))?.[1];
+    expect(pollOnce).toBeDefined();
+    const main = staticGraph(dir, 'poll.mjs');
+    staticGraph(dir, pollOnce!, main);
+    const worker = staticGraph(dir, 'parse-worker.mjs');
+    for (const module of ['rss-parser', 'sanitize-html', 'iconv-lite', 'htmlparser2']) {
+      expect(loads(dir, worker, module), `the parse thread loads ${module}`).toBe(true);
+      expect(loads(dir, main, module), `the main thread loads ${module}`).toBe(false);
+    }
+    for (const module of ['kysely', 'pg', 'undici']) expect(loads(dir, main, module), `the main thread loads ${module}`).toBe(true);
   });
 });

@@ -52,9 +52,4 @@ export function pollerDeps(booted: Booted): PollerDeps {
   });
 }
 
-/** Prints a start-up failure as one readable line and exits non-zero. */
-export function fail(error: unknown): never {
-  const message = error instanceof Error ? error.message : String(error);
-  console.error(`feedrelay: ${message}`);
-  process.exit(1);
-}
+export { fail } from './fail.ts';

@@ -19,8 +19,9 @@
 //     so polling never depends on the pool.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { parseAndNormalize, type ParsedFeed, type ParseFeedBody } from '../poller/parse.ts';
-import { ParseError, type AdvertisedFeed } from '../parser/index.ts';
+import type { ParsedFeed, ParseFeedBody } from '../poller/parse.ts';
+import { parseInline } from '../poller/parse-inline.ts';
+import { ParseError, type AdvertisedFeed } from '../parser/raw-feed.ts';
 import type { ParseWorkerData } from './parse-worker.ts';
 
 interface Reply {
@@ -138,7 +139,7 @@ export function createParsePool(size = defaultPoolSize(), { eager = false } = {}
   const counts = { pooled: 0, inline: 0 };
   const inline: ParseFeedBody = (body, contentType, url) => {
     counts.inline++;
-    return parseAndNormalize(body, contentType, url);
+    return parseInline(body, contentType, url);
   };
 
   const parse: ParseFeedBody = async (body, contentType, url) => {

@@ -2,14 +2,8 @@
 // ran, even if upstreams failed (they are recorded); non-zero only when it could not run.
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { defaultRunOptions, pollDue } from '../poller/run.ts';
-import { outcomeLine, summaryLine } from '../poller/summary.ts';
-import { pruneArticles } from '../store/retention.ts';
-import { getSourceByUrl } from '../store/sources.ts';
-import { boot, fail, pollerDeps } from './boot.ts';
+import { fail } from './fail.ts';
 import { createParsePool } from './parse-pool.ts';
-
-const PROGRESS_EVERY_MS = 5_000;
 
 // A poll is a batch process of seconds, most of whose JavaScript gets optimized while it runs, in
 // two isolates (this thread and the parse thread). V8's optimizing compiler, inlining up to its
@@ -25,39 +19,17 @@ async function main() {
     options: { all: { type: 'boolean', default: false }, source: { type: 'string' } },
     strict: true,
   });
-  // Parsing threads, loading while the database is opened (one source alone does not need them).
+  // The parsing threads start first (one source alone does not need them), and load their modules
+  // while this thread loads its own and boots: the poll's modules are imported only now, and the
+  // parsing code not at all on this thread (poller/parse-inline.ts). Started after this thread's
+  // imports, the threads were ready only as the first bodies arrived, which were then parsed here
+  // by code not yet optimized (docs/performance.md).
   const pool = values.source ? null : createParsePool(undefined, { eager: true });
-  const booted = await boot(process.env);
-  const { database, config } = booted;
   try {
-    let sourceId: number | undefined;
-    if (values.source) {
-      const source = await getSourceByUrl(database.db, values.source);
-      if (!source) throw new Error(`--source: no source with URL ${values.source}`);
-      sourceId = source.id;
-    }
-    const started = performance.now();
-    let lastProgress = started;
-    let done = 0;
-    const summary = await pollDue({ ...pollerDeps(booted), ...(pool ? { parse: pool.parse } : {}) }, {
-      ...defaultRunOptions(config.fetchTimeoutMs),
-      ignoreSchedule: values.all,
-      sourceId,
-      onOutcome: (outcome) => {
-        done++;
-        console.log(outcomeLine(outcome));
-        if (performance.now() - lastProgress > PROGRESS_EVERY_MS) {
-          lastProgress = performance.now();
-          console.log(`… ${done} polled so far (${((lastProgress - started) / 1000).toFixed(0)}s)`);
-        }
-      },
-    });
-    console.log(summaryLine(summary, performance.now() - started));
-    const pruned = await pruneArticles(database.db, new Date(), config.retentionDays);
-    if (pruned > 0) console.log(`retention: pruned ${pruned} article(s) first seen over ${config.retentionDays} days ago`);
+    const { pollOnce } = await import('./poll-once.ts');
+    await pollOnce(process.env, { all: values.all, source: values.source }, pool);
   } finally {
     await pool?.close();
-    await database.close();
   }
 }
 

@@ -4,8 +4,9 @@ import type { Kysely } from 'kysely';
 import { FetchError, fetchFeed } from '../fetcher/index.ts';
 import { cacheHints } from '../fetcher/cache-hints.ts';
 import { sha256 } from '../hash.ts';
-import { ParseError } from '../parser/index.ts';
-import { parseAndNormalize, type ParseFeedBody } from './parse.ts';
+import { ParseError } from '../parser/raw-feed.ts';
+import type { ParseFeedBody } from './parse.ts';
+import { parseInline } from './parse-inline.ts';
 import { entryFrequencyInterval, nextPollAt } from '../scheduler/policy.ts';
 import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
@@ -107,7 +108,7 @@ export async function pollSource(deps: PollerDeps, source: Source | ClaimedSourc
       if (bodyHash === source.body_hash) {
         kind = 'unchanged';
       } else {
-        const parsed = await (deps.parse ?? parseAndNormalize)(result.body, result.contentType, result.url);
+        const parsed = await (deps.parse ?? parseInline)(result.body, result.contentType, result.url);
         const feed = parsed.feed;
         counts = await ingestEntries(deps.db, source.id, feed.entries, { now: startedAt, newId: deps.newId });
         update.bodyHash = bodyHash;

@@ -1,0 +1,8 @@
+// parseAndNormalize, loaded at its first call rather than with the module that may call it. The
+// parsing code (rss-parser, sanitize-html, iconv-lite, htmlparser2: ~1.4 MB bundled) is then not
+// loaded by a thread that hands its parsing to the parse pool's threads — the main thread of
+// `npm run poll`, which boots ~0.1 s sooner without it (docs/performance.md).
+import type { ParseFeedBody } from './parse.ts';
+
+export const parseInline: ParseFeedBody = async (body, contentType, url) =>
+  (await import('./parse.ts')).parseAndNormalize(body, contentType, url);
