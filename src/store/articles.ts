@@ -93,15 +93,16 @@ export async function ingestEntries(
  * in sorted order so two transactions never wait on each other in a cycle.
  */
 async function lockStoryKeys(tx: Tx, entries: NormalizedEntry[]): Promise<void> {
-  const keys = new Set<string>();
+  const keys = new Set<bigint>();
   for (const e of entries) {
     for (const key of [e.urlHash, e.fingerprint, e.titleKey]) {
       // 60 bits of the hex hash: a bigint lock id; a collision only serializes two ingests.
-      if (key) keys.add(BigInt(`0x${key.slice(0, 15)}`).toString());
+      if (key) keys.add(BigInt(`0x${key.slice(0, 15)}`));
     }
   }
   if (keys.size === 0) return;
-  const sorted = [...keys].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  // Each key read once (the comparator used to parse both of its keys again at every comparison).
+  const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
   await sql`SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(${sorted}::bigint[]) AS k ORDER BY 1) AS ordered`.execute(tx);
 }
 
