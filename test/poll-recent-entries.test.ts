@@ -83,6 +83,13 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
     await world.database.db.updateTable('sources').set({ interval_seconds: 600 }).where('id', '=', b!).execute();
     const fixed = await claimSources(world.database.db, { owner: 'x', now, limit: 10, leaseSeconds: 60, ignoreSchedule: true });
     expect(counts(fixed)).toEqual({ [a!]: 5, [b!]: null });
+    // A claim that only hands the ids on (the Workers queue producer) counts nothing.
+    await release();
+    const statements: string[] = [];
+    const handedOn = await claimSources(recording(world.database.db, statements), { owner: 'x', now, limit: 10, leaseSeconds: 60, ignoreSchedule: true, countRecentEntries: false });
+    expect(counts(handedOn)).toEqual({ [a!]: null, [b!]: null });
+    expect(statements.some((s) => /article_sources/.test(s))).toBe(false);
+    expect(statements).toHaveLength(1);
   });
 
   it('takes the interval from the claimed count plus what the poll stored, with no query of its own', async () => {

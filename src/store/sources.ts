@@ -15,6 +15,11 @@ export interface ClaimOptions {
   notFetchedSince?: Date;
   /** At most this many of the claimed sources may be in an error streak (the poller's reserve). */
   maxErroring?: number;
+  /**
+   * False for a claim that will not poll what it claims (the Workers queue producer hands the ids
+   * on, and the consumer claims each again with the count): recent_entries is then null for all.
+   */
+  countRecentEntries?: boolean;
 }
 
 /** How far back the entries counted for the adaptive poll interval go (scheduler/policy.ts). */
@@ -49,7 +54,10 @@ export async function claimSources(db: Kysely<Database>, options: ClaimOptions):
   const { owner, now, limit, leaseSeconds } = options;
   const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
   // Counted only where the adaptive interval will read it: a source with its own interval never does.
-  const claimedColumns = sql`*, CASE WHEN interval_seconds IS NULL THEN (
+  const claimedColumns =
+    options.countRecentEntries === false
+      ? sql`*, NULL::int AS recent_entries`
+      : sql`*, CASE WHEN interval_seconds IS NULL THEN (
         SELECT count(*)::int FROM article_sources a
         WHERE a.source_id = sources.id AND a.first_seen_at >= ${new Date(now.getTime() - RECENT_ENTRIES_WINDOW_MS)}
       ) END AS recent_entries`;
