@@ -5,15 +5,17 @@
 //     time the first bodies arrive (~0.1 s of CPU when nothing changed); others start them at the
 //     first parse.
 //   - A parse goes to the least busy ready thread, queueing there: the calling thread keeps to
-//     fetching and storing. Only while no thread is ready does it parse itself.
+//     fetching and storing. Only while no thread is ready does it parse itself. (Measured on the
+//     anchor workload: splitting the parsing between both threads costs more CPU — each isolate
+//     warms its own JIT — and ended later: 6.6 s against 5.7–6.1 s; two threads on two cores
+//     gained nothing and cost ~90 MB.)
 //   - A thread says it is ready in memory shared with this one (an Atomics flag), not only by a
 //     message: a message waits for this thread's event loop, and while the first bodies arrive
 //     that loop is busy parsing them in-line. Measured on the anchor workload: the thread was
 //     ready 0.5 s into the process, but its message was read at 1.15 s, after 15 feeds had been
-//     parsed in-line with code not yet optimized in this isolate (~0.6 s of this thread). (Measured on the
-//     anchor workload: splitting the parsing between both threads costs more CPU — each isolate
-//     warms its own JIT — and ended later: 6.6 s against 5.7–6.1 s; two threads on two cores
-//     gained nothing and cost ~90 MB.)
+//     parsed in-line with code not yet optimized in this isolate (~0.6 s of this thread, ~20 MB).
+//     The poll took as long either way (that parsing had run beside the thread's, not on top of
+//     it); what the flag saves is this thread's time and memory (docs/performance.md).
 //   - Results are what the in-line call returns (structured clone keeps Dates); a ParseError is
 //     rebuilt as one. A thread that cannot start or dies is dropped and its work redone in-line,
 //     so polling never depends on the pool.
