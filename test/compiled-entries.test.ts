@@ -66,7 +66,9 @@ describe('the poll bundle', () => {
     if (seen.has(file)) return seen;
     seen.add(file);
     const text = readFileSync(join(dir, file), 'utf8');
-    for (const match of text.matchAll(/^(?:import|\} from)\s*"\.\/([^"]+)";?$|^import "\.\/([^"]+)";$/gm)) staticGraph(dir, (match[1] ?? match[2])!, seen);
+    // `import "./x";`, `import { a } from "./x";`, or the last line `} from "./x";` of a longer
+    // one; never `import("./x")`, which loads only when called.
+    for (const match of text.matchAll(/^(?:import\b[^"(\n]*|\}\s*from\s*)"\.\/([^"]+)";?$/gm)) staticGraph(dir, match[1]!, seen);
     return seen;
   };
   const loads = (dir: string, files: Set<string>, module: string) =>
