@@ -52,4 +52,3 @@ export function pollerDeps(booted: Booted): PollerDeps {
   });
 }
 
-export { fail } from './fail.ts';

@@ -1,7 +1,8 @@
 // npm run migrate — applies migrations to the configured database and exits.
 import { parseConfig } from '../config.ts';
 import { migrateToLatest } from '../store/migrate.ts';
-import { consoleLogger, fail } from './boot.ts';
+import { consoleLogger } from './boot.ts';
+import { fail } from './fail.ts';
 import { openDatabase } from './database.ts';
 
 async function main() {

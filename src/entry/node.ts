@@ -5,7 +5,8 @@ import { defaultRunOptions, pollDue } from '../poller/run.ts';
 import { FeedStateReader } from '../routes/feeds.ts';
 import { RenderCache } from '../routes/render-cache.ts';
 import { pruneArticles } from '../store/retention.ts';
-import { boot, fail, pollerDeps } from './boot.ts';
+import { boot, pollerDeps } from './boot.ts';
+import { fail } from './fail.ts';
 import { compressRender } from './compress.ts';
 import { serveWithFastFeeds } from './http-server.ts';
 
