@@ -23,7 +23,8 @@ async function main() {
   // while this thread loads its own and boots: the poll's modules are imported only now, and the
   // parsing code not at all on this thread (poller/parse-inline.ts). Started after this thread's
   // imports, the threads were ready only as the first bodies arrived, which were then parsed here
-  // by code not yet optimized (docs/performance.md).
+  // by code not yet optimized; this way the threads take them, which saves this thread's time and
+  // ~20 MB, not the poll's time (docs/performance.md).
   const pool = values.source ? null : createParsePool(undefined, { eager: true });
   try {
     const { pollOnce } = await import('./poll-once.ts');
