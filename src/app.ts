@@ -7,6 +7,7 @@ import { AppError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import type { PollerDeps } from './poller/poll-source.ts';
+import { compressOtherResponses } from './routes/compress.ts';
 import { adminCategoryRoutes } from './routes/admin/categories.ts';
 import { adminGuard } from './routes/admin/guard.ts';
 import { adminOpmlRoutes } from './routes/admin/opml.ts';
@@ -33,7 +34,10 @@ export interface AppDeps {
   config: Pick<Config, 'publicUrl' | 'adminToken'> & Partial<Pick<Config, 'allowPrivateUpstreams'>>;
   log: Logger;
   now: () => Date;
-  /** Compresses a render once (Node). Absent on Workers, whose runtime compresses responses. */
+  /**
+   * Compresses a render once (Node). Absent on Workers, whose runtime compresses responses; where
+   * it is given, the other responses (pages, OPML, admin JSON, metrics) are gzipped per request too.
+   */
   compress?: (body: Uint8Array) => Compressed;
   /** How long a feed's content version may be reused before asking the database again. */
   feedStateTtlMs?: number;
@@ -64,6 +68,8 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   // First, before routing: every spelling of an /admin path needs the token (routes/admin/guard.ts).
   app.use('*', adminGuard(deps.config.adminToken));
+  // Where the runtime does not compress (Node: deps.compress given), the other responses too.
+  if (deps.compress) app.use('*', compressOtherResponses());
   app.route('/healthz', healthRoutes(routeDeps));
   app.route('/feeds', feedRoutes(routeDeps));
   app.route('/opml', opmlRoutes(routeDeps));
