@@ -79,14 +79,16 @@ describe('buildFeedDocument', () => {
     defaultLimit: 50,
     before: null,
     nextCursor: null,
+    changedAt: hours(-1),
   };
   const page = (articles: ReturnType<typeof article>[]) =>
     ({ articles, sources: new Map(), next: null }) as unknown as ArticlePage;
 
-  it('dates the feed by its newest item, and an empty feed by the epoch, never by now', () => {
+  it('dates the feed by its newest item, and an empty feed by when its content last changed, never by now', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'));
     expect(buildFeedDocument(page([article(1, hours(-5)), article(2, hours(-2))]), scope).updated).toEqual(hours(-2));
-    expect(buildFeedDocument(page([]), scope).updated).toEqual(new Date(0));
+    expect(buildFeedDocument(page([article(1, hours(-5))]), scope).updated).toEqual(hours(-5));
+    expect(buildFeedDocument(page([]), scope).updated).toEqual(hours(-1));
   });
 });

@@ -13,10 +13,11 @@ export interface FeedScope {
   before: string | null;
   /** The cursor for the next page (null on the last page). */
   nextCursor: string | null;
+  /** When the feed's content last changed: its date when it has no items. */
+  changedAt: Date;
 }
 
 const FORMATS: FeedFormatName[] = ['rss', 'atom', 'json'];
-const EPOCH = new Date(0);
 
 export const ALL_TITLE = 'All categories';
 
@@ -57,7 +58,7 @@ export function buildFeedDocument(page: ArticlePage, scope: FeedScope): FeedDocu
       sources,
     };
   });
-  const updated = items.reduce((max, i) => (i.updated > max ? i.updated : max), EPOCH);
+  const updated = items.length > 0 ? items.reduce((max, i) => (i.updated > max ? i.updated : max), items[0]!.updated) : scope.changedAt;
   return {
     id: `${scope.publicUrl}/feeds/${slug}`,
     title: scope.category?.title ?? ALL_TITLE,

@@ -17,6 +17,7 @@ const FILE = /^([a-z0-9-]+)\.(rss|atom|json)$/;
 const MIN_MAX_AGE = 60;
 const MAX_MAX_AGE = 3600;
 const encoder = new TextEncoder();
+const EPOCH = new Date(0);
 
 /** Subscribers may cache until the next planned poll of the feed's sources, within bounds. */
 function maxAge(state: FeedState, now: Date): number {
@@ -28,10 +29,14 @@ function maxAge(state: FeedState, now: Date): number {
 export function feedRoutes(deps: RouteDeps) {
   const app = new Hono();
 
-  async function render(slug: string, format: FeedFormatName, limit: number, beforeText: string | null): Promise<RenderedFeed> {
+  async function render(slug: string, format: FeedFormatName, limit: number, beforeText: string | null, state: FeedState): Promise<RenderedFeed> {
     const before = beforeText !== null ? decodeCursor(beforeText) : null;
     const category = slug === 'all' ? null : ((await getCategoryBySlug(deps.db, slug)) ?? null);
     const page = await readArticlePage(deps.db, category?.id ?? null, limit, before);
+    // Every change the feed can show (an item rewritten, a source added to an item, items listed
+    // or pruned, the category's own title) bumps the version and this time with it, on one clock;
+    // the newest item's changed_at alone missed the ones that leave the item's row as it was.
+    const lastModified = state.changedAt ?? EPOCH;
     const doc = buildFeedDocument(page, {
       category,
       publicUrl: deps.config.publicUrl,
@@ -39,10 +44,10 @@ export function feedRoutes(deps: RouteDeps) {
       defaultLimit: DEFAULT_LIMIT,
       before: beforeText,
       nextCursor: page.next ? encodeCursor(page.next) : null,
+      changedAt: lastModified,
     });
     const body = encoder.encode(renderFeed(format, doc));
     const compressed = deps.compress ? deps.compress(body) : null;
-    const lastModified = page.articles.reduce((max, a) => (a.changed_at > max ? a.changed_at : max), new Date(0));
     return { body, gzip: compressed?.gzip ?? null, br: compressed?.br ?? null, etag: strongEtag(body), lastModified };
   }
 
@@ -60,7 +65,7 @@ export function feedRoutes(deps: RouteDeps) {
     let hit = true;
     const rendered = await deps.renderCache.get(key, state.version, () => {
       hit = false;
-      return render(slug, format, limit, beforeText);
+      return render(slug, format, limit, beforeText, state);
     });
     deps.metrics.renderCache.inc({ result: hit ? 'hit' : 'miss' });
     const response = respond(c, rendered, format, maxAge(state, deps.now()));

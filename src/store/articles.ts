@@ -467,6 +467,6 @@ async function finishIngest(
       ON CONFLICT DO NOTHING
       RETURNING category_id
     )
-    UPDATE categories SET version = nextval('content_version_seq')
+    UPDATE categories SET version = nextval('content_version_seq'), content_changed_at = statement_timestamp()
     WHERE id IN (SELECT category_id FROM category_articles WHERE article_id = ANY(${listedBefore}::bigint[]) UNION SELECT category_id FROM added)`.execute(tx);
 }

@@ -107,6 +107,7 @@ async function upsertFileCategory(tx: Db, def: CategoryDefinition, report: SyncR
         language: def.language,
         origin: 'file',
         version: sql<number>`nextval('content_version_seq')`,
+        content_changed_at: sql`statement_timestamp()`,
         updated_at: sql`now()`,
       })
       .where('id', '=', existing.id)
@@ -216,7 +217,7 @@ export async function bumpCategoryVersions(tx: Db, categoryIds: number[]): Promi
   if (categoryIds.length === 0) return;
   await tx
     .updateTable('categories')
-    .set({ version: sql<number>`nextval('content_version_seq')` })
+    .set({ version: sql<number>`nextval('content_version_seq')`, content_changed_at: sql`statement_timestamp()` })
     .where('id', 'in', categoryIds)
     .execute();
 }

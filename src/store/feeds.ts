@@ -93,6 +93,11 @@ export interface FeedState {
   version: string;
   /** The earliest next poll among the feed's pollable sources: nothing new can appear before it. */
   nextPollAt: Date | null;
+  /**
+   * When the feed's content last changed (set with every version bump, on the database's clock):
+   * its Last-Modified. Null for `all` with no categories.
+   */
+  changedAt: Date | null;
 }
 
 /** The version and next planned poll of a category feed (or of `all` when slug is null). */
@@ -104,9 +109,10 @@ export async function readFeedState(db: Kysely<Database>, slug: string | null): 
       .select([
         sql<string>`coalesce(max(version), 0)::text || ':' || count(*)::text`.as('version'),
         sql<Date | null>`(SELECT min(s.next_poll_at) FROM sources s WHERE ${pollable})`.as('nextPollAt'),
+        sql<Date | null>`max(content_changed_at)`.as('changedAt'),
       ])
       .executeTakeFirstOrThrow();
-    return { categoryId: null, version: row.version, nextPollAt: row.nextPollAt };
+    return { categoryId: null, version: row.version, nextPollAt: row.nextPollAt, changedAt: row.changedAt };
   }
   const row = await db
     .selectFrom('categories as c')
@@ -114,8 +120,11 @@ export async function readFeedState(db: Kysely<Database>, slug: string | null): 
       'c.id',
       sql<string>`c.version::text`.as('version'),
       sql<Date | null>`(SELECT min(s.next_poll_at) FROM sources s JOIN source_categories sc ON sc.source_id = s.id WHERE sc.category_id = c.id AND ${pollable})`.as('nextPollAt'),
+      'c.content_changed_at',
     ])
     .where('c.slug', '=', slug)
     .executeTakeFirst();
-  return row ? { categoryId: row.id, version: `${row.id}:${row.version}`, nextPollAt: row.nextPollAt } : undefined;
+  return row
+    ? { categoryId: row.id, version: `${row.id}:${row.version}`, nextPollAt: row.nextPollAt, changedAt: row.content_changed_at }
+    : undefined;
 }

@@ -30,6 +30,8 @@ export interface CategoriesTable {
   language: string | null;
   origin: Origin;
   version: Generated<number>;
+  /** Set with every bump of version: the feeds' Last-Modified (migration 0004). */
+  content_changed_at: Generated<Date>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
