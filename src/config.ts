@@ -10,12 +10,21 @@ export interface Config {
   feedsDir: string;
   adminToken: string | null;
   pollIntervalSeconds: number;
+  /**
+   * How a source without an interval of its own is scheduled: `fixed` every POLL_INTERVAL (the
+   * default, as SPEC says), or `entry-frequency`: a week divided by last week's entries, between
+   * POLL_INTERVAL and 6 h (scheduler/policy.ts).
+   */
+  pollScheduler: PollScheduler;
   fetchTimeoutMs: number;
   fetchMaxBytes: number;
   allowPrivateUpstreams: string[];
   retentionDays: number;
   polling: boolean;
 }
+
+export const POLL_SCHEDULERS = ['fixed', 'entry-frequency'] as const;
+export type PollScheduler = (typeof POLL_SCHEDULERS)[number];
 
 export class ConfigError extends Error {
   constructor(
@@ -101,6 +110,10 @@ export function parseConfig(env: EnvRecord): Config {
   if (!['on', 'off', 'true', 'false', '1', '0'].includes(pollingText)) {
     throw new ConfigError('POLLING', `"${pollingText}" must be on or off`);
   }
+  const scheduler = (value(env, 'POLL_SCHEDULER') ?? 'fixed').toLowerCase();
+  if (!(POLL_SCHEDULERS as readonly string[]).includes(scheduler)) {
+    throw new ConfigError('POLL_SCHEDULER', `"${scheduler}" must be one of ${POLL_SCHEDULERS.join(', ')}`);
+  }
   return {
     databaseUrl,
     dataDir: value(env, 'DATA_DIR') ?? './data',
@@ -109,6 +122,7 @@ export function parseConfig(env: EnvRecord): Config {
     feedsDir: value(env, 'FEEDS_DIR') ?? './feeds',
     adminToken: value(env, 'ADMIN_TOKEN') ?? null,
     pollIntervalSeconds: duration(env, 'POLL_INTERVAL', '15m', 60),
+    pollScheduler: scheduler as PollScheduler,
     fetchTimeoutMs: duration(env, 'FETCH_TIMEOUT', '20s', 0.1) * 1000,
     fetchMaxBytes: integer(env, 'FETCH_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     allowPrivateUpstreams,

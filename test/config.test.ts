@@ -12,6 +12,7 @@ describe('parseConfig', () => {
       feedsDir: './feeds',
       adminToken: null,
       pollIntervalSeconds: 900,
+      pollScheduler: 'fixed',
       fetchTimeoutMs: 20_000,
       fetchMaxBytes: 10_485_760,
       allowPrivateUpstreams: [],
@@ -31,11 +32,13 @@ describe('parseConfig', () => {
       FETCH_TIMEOUT: '90s',
       ALLOW_PRIVATE_UPSTREAMS: '127.0.0.1, 10.0.0.0/8 ,',
       POLLING: 'off',
+      POLL_SCHEDULER: 'Entry-Frequency',
     });
     expect(config.pollIntervalSeconds).toBe(7200);
     expect(config.fetchTimeoutMs).toBe(90_000);
     expect(config.allowPrivateUpstreams).toEqual(['127.0.0.1', '10.0.0.0/8']);
     expect(config.polling).toBe(false);
+    expect(config.pollScheduler).toBe('entry-frequency');
   });
 
   it.each([
@@ -48,6 +51,7 @@ describe('parseConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['PUBLIC_URL', 'ftp://x'],
     ['POLLING', 'maybe'],
+    ['POLL_SCHEDULER', 'adaptive'],
     ['ALLOW_PRIVATE_UPSTREAMS', '10.0.0.0/99'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrowError(ConfigError);

@@ -1,6 +1,8 @@
-// The adaptive interval's count of recent entries comes back with the claim (store/sources.ts
-// claimSources), so a poll needs no query of its own for it; a Source that was not claimed (the
-// admin API's first poll) is still counted by pollSource, with the same result.
+// The adaptive interval's count of recent entries (POLL_SCHEDULER=entry-frequency) comes back with
+// the claim (store/sources.ts claimSources), so a poll needs no query of its own for it; a Source
+// that was not claimed (the admin API's first poll) is still counted by pollSource, with the same
+// result. With the default fixed scheduler nothing is counted and every source without an interval
+// of its own is polled every POLL_INTERVAL.
 import { randomUUID } from 'node:crypto';
 import type { Kysely, KyselyPlugin } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -110,7 +112,7 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
 
     // Claimed: the first source's 60 stories are new, the second's the same stories again (duplicates).
     const statements: string[] = [];
-    const deps = testPollerDeps(recording(world.database.db, statements), { now: () => now });
+    const deps = testPollerDeps(recording(world.database.db, statements), { now: () => now, scheduler: 'entry-frequency' });
     for (const [id, kind] of [
       [first!, 'new'],
       [second!, 'duplicate'],
@@ -143,5 +145,32 @@ describe.each(databases)('recent entries counted by the claim on $name', (factor
     expect(outcome.counts.duplicate).toBe(60);
     expect(statements.filter((s) => /count\(/i.test(s))).toHaveLength(1);
     expect(await nextPollOf(third!)).toBe(expected);
+  });
+
+  it('with the fixed scheduler (the default) polls every POLL_INTERVAL however much the source publishes, counting nothing', async () => {
+    const now = new Date();
+    world.upstream.feed('/busy.xml', feedOf(60, now));
+    world.upstream.feed('/quiet.xml', feedOf(1, new Date(now.getTime() - 30 * DAY)));
+    await syncCategoryDefinitions(world.database.db, [categoryOf('r', [world.upstream.url('/busy.xml'), world.upstream.url('/quiet.xml')])]);
+    const [busy, quiet] = await sourceIds();
+    await carried(busy!, 600, DAY, now);
+    const statements: string[] = [];
+    // random 0.5: no jitter, so the next poll is exactly the interval away.
+    const deps = testPollerDeps(recording(world.database.db, statements), { now: () => now, defaultIntervalSeconds: 1200 });
+    expect(deps.scheduler).toBe('fixed');
+    const run = await pollDue(deps, runAll);
+    expect(run.outcomes.map((o) => o.kind).sort()).toEqual(['new', 'new']);
+    const rows = await world.database.db.selectFrom('sources').select(['id', 'next_poll_at']).execute();
+    for (const id of [busy!, quiet!]) {
+      expect(rows.find((r) => r.id === id)!.next_poll_at.getTime(), `source ${id}`).toBe(now.getTime() + 1200 * 1000);
+    }
+    expect(statements.filter((s) => /count\(/i.test(s))).toEqual([]);
+    // The same sources under entry-frequency: the quiet one waits six hours, the busy one POLL_INTERVAL.
+    const later = new Date(now.getTime() + 1000);
+    const adaptive = testPollerDeps(world.database.db, { now: () => later, defaultIntervalSeconds: 1200, scheduler: 'entry-frequency' });
+    expect((await pollDue(adaptive, runAll)).outcomes).toHaveLength(2);
+    const after = await world.database.db.selectFrom('sources').select(['id', 'next_poll_at']).execute();
+    expect(after.find((r) => r.id === quiet!)!.next_poll_at.getTime()).toBe(later.getTime() + 6 * 3600 * 1000);
+    expect(after.find((r) => r.id === busy!)!.next_poll_at.getTime()).toBe(later.getTime() + 1200 * 1000);
   });
 });

@@ -350,6 +350,7 @@ export function createWorker(options: WorkerOptions) {
           leaseSeconds,
           sourceId: source.id,
           notFetchedSince: new Date(message.body.dispatchedAt),
+          countRecentEntries: deps.scheduler === 'entry-frequency',
         });
         if (claimed) {
           await pollSource(deps, claimed);

@@ -12,7 +12,7 @@ import { ingestEntries, type IngestCounts } from '../store/articles.ts';
 import type { Database, ScheduleHints, Source, SourceStatus } from '../store/schema.ts';
 import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { countRecentEntries, recordPollAndLog, RECENT_ENTRIES_WINDOW_MS, type ClaimedSource } from '../store/sources.ts';
-import type { Config } from '../config.ts';
+import type { Config, PollScheduler } from '../config.ts';
 import type { FetcherDeps } from '../fetcher/index.ts';
 import type { Logger } from '../log.ts';
 import { userAgent } from '../version.ts';
@@ -22,6 +22,8 @@ export interface PollerDeps {
   db: Kysely<Database>;
   fetcher: FetcherDeps;
   defaultIntervalSeconds: number;
+  /** `fixed`: every defaultIntervalSeconds; `entry-frequency`: adapted to how often the source publishes. */
+  scheduler: PollScheduler;
   now: () => Date;
   random: () => number;
   newId: () => string;
@@ -35,7 +37,7 @@ export interface PollerDeps {
 
 /** Poller dependencies from configuration; each runtime brings its fetch, URL check and identity. */
 export function configuredPollerDeps(
-  config: Pick<Config, 'fetchTimeoutMs' | 'fetchMaxBytes' | 'publicUrl' | 'pollIntervalSeconds'>,
+  config: Pick<Config, 'fetchTimeoutMs' | 'fetchMaxBytes' | 'publicUrl' | 'pollIntervalSeconds' | 'pollScheduler'>,
   runtime: Pick<PollerDeps, 'db' | 'log' | 'owner'> & Pick<FetcherDeps, 'fetch' | 'checkUrl'>,
 ): PollerDeps {
   return {
@@ -48,6 +50,7 @@ export function configuredPollerDeps(
       userAgent: userAgent(config.publicUrl),
     },
     defaultIntervalSeconds: config.pollIntervalSeconds,
+    scheduler: config.pollScheduler,
     now: () => new Date(),
     random: Math.random,
     newId: () => crypto.randomUUID(),
@@ -150,9 +153,13 @@ export async function pollSource(deps: PollerDeps, source: Source | ClaimedSourc
     }
   }
 
-  // An interval the operator set wins; otherwise adapt to how often the source publishes.
+  // An interval the operator set wins; otherwise POLL_INTERVAL, or with POLL_SCHEDULER=entry-frequency
+  // an interval from how often the source publishes.
   const intervalSeconds =
-    source.interval_seconds ?? entryFrequencyInterval(await entriesLastWeek(deps, source, startedAt, counts), deps.defaultIntervalSeconds);
+    source.interval_seconds ??
+    (deps.scheduler === 'entry-frequency'
+      ? entryFrequencyInterval(await entriesLastWeek(deps, source, startedAt, counts), deps.defaultIntervalSeconds)
+      : deps.defaultIntervalSeconds);
   const next = nextPollAt({
     now: startedAt,
     intervalSeconds,

@@ -139,6 +139,7 @@ export async function pollDue(deps: PollerDeps, options: RunOptions): Promise<Ru
           sourceId: options.sourceId,
           // Ignoring schedules, a polled source would be claimable again at once: once per run.
           notFetchedSince: options.ignoreSchedule ? runStart : undefined,
+          countRecentEntries: deps.scheduler === 'entry-frequency',
         });
         claimedTotal += claimed.length;
         const erroring = claimed.filter(isErroring).length;

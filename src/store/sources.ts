@@ -16,8 +16,9 @@ export interface ClaimOptions {
   /** At most this many of the claimed sources may be in an error streak (the poller's reserve). */
   maxErroring?: number;
   /**
-   * False for a claim that will not poll what it claims (the Workers queue producer hands the ids
-   * on, and the consumer claims each again with the count): recent_entries is then null for all.
+   * False where no poll will read the count: a claim that hands its ids on (the Workers queue
+   * producer; the consumer claims each again), or POLL_SCHEDULER=fixed. recent_entries is then null
+   * for all.
    */
   countRecentEntries?: boolean;
 }

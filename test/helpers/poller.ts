@@ -16,6 +16,7 @@ export function testPollerDeps(db: Kysely<Database>, overrides: Partial<PollerDe
       userAgent: 'feedrelay-test/0 (+http://localhost)',
     },
     defaultIntervalSeconds: 900,
+    scheduler: 'fixed',
     now: () => new Date(),
     random: () => 0.5,
     newId: randomUUID,
