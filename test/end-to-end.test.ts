@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entryEnvironment, entryTargets, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
+import { entryEnvironment, entryTargets, freePort, runEntry, startService, type EntryEnvironment, type Service } from './helpers/processes.ts';
 import { startUpstream, type Upstream } from './helpers/upstream.ts';
 
 const techRss = readFileSync('test/fixtures/feeds/tech-rss.xml', 'utf8');
@@ -110,5 +110,35 @@ describe('start-up with bad configuration', () => {
     const result = await runEntry('src/entry/node.ts', [], { POLL_INTERVAL: 'often' });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/POLL_INTERVAL/);
+  });
+
+  it('stops naming DATABASE_URL, without its password, when the database cannot be reached', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'feedrelay-nodb-'));
+    try {
+      // A loopback port nothing listens on: refused at once.
+      const port = await freePort();
+      const url = `postgres://feeder:s3cret-pw@127.0.0.1:${port}/feedrelay`;
+      for (const entry of ['src/entry/node.ts', 'src/entry/migrate.ts', 'src/entry/poll.ts']) {
+        const result = await runEntry(entry, [], { DATABASE_URL: url, FEEDS_DIR: dir, PORT: '0' });
+        expect(result.code, entry).toBe(1);
+        expect(result.stderr, entry).toMatch(new RegExp(`^feedrelay: DATABASE_URL: cannot reach the database at postgres://feeder:\\*\\*\\*@127\\.0\\.0\\.1:${port}/feedrelay: .*ECONNREFUSED`, 'm'));
+        expect(result.stderr, entry).not.toContain('s3cret-pw');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops naming DATA_DIR when the embedded database cannot be opened there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'feedrelay-baddata-'));
+    try {
+      const file = join(dir, 'not-a-directory');
+      await writeFile(file, 'x');
+      const result = await runEntry('src/entry/node.ts', [], { DATA_DIR: file, FEEDS_DIR: dir, PORT: '0' });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^feedrelay: DATA_DIR: cannot open the embedded database in "${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}": .*ENOTDIR`, 'm'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../log.ts';
 import { configuredPollerDeps, type PollerDeps } from '../poller/poll-source.ts';
 import { syncCategoryDefinitions, type SyncReport } from '../store/catalog.ts';
 import { migrateToLatest } from '../store/migrate.ts';
+import { isDatabaseUnavailable } from '../store/unavailable.ts';
 import { openDatabase, type OpenedDatabase } from './database.ts';
 import { loadFeedsDir } from './feeds-dir.ts';
 import { createNodeFetch } from './node-fetch.ts';
@@ -27,9 +28,8 @@ export async function boot(env: Record<string, string | undefined>, log: Logger 
   const config = parseConfig(env);
   // Parse feeds/ before touching the database: a bad file must stop start-up without side effects.
   const definitions = await loadFeedsDir(config.feedsDir);
-  const database = await openDatabase(config, log);
+  const { database, applied } = await openMigrated(config, log);
   try {
-    const applied = await migrateToLatest(database.db);
     if (applied.length > 0) log.info('database: migrated', { applied });
     const sync = await syncCategoryDefinitions(database.db, definitions);
     for (const url of sync.deletedSkipped) {
@@ -39,6 +39,46 @@ export async function boot(env: Record<string, string | undefined>, log: Logger 
   } catch (error) {
     await database.close();
     throw error;
+  }
+}
+
+/** The configured database, opened and migrated; a failure names the variable that chose it. */
+export async function openMigrated(config: Config, log: Logger): Promise<{ database: OpenedDatabase; applied: string[] }> {
+  const database = await openDatabase(config, log).catch((error: unknown) => {
+    throw databaseStartError(config, error, 'open');
+  });
+  try {
+    const applied = await migrateToLatest(database.db);
+    return { database, applied };
+  } catch (error) {
+    await database.close();
+    throw databaseStartError(config, error, 'migrate');
+  }
+}
+
+/**
+ * A database that cannot be opened or reached at start-up, said in the operator's terms: the
+ * variable that chose it, where it points (no password), and the cause. Other errors (a migration
+ * that failed on a database that answers) keep their own words.
+ */
+export function databaseStartError(config: Pick<Config, 'databaseUrl' | 'dataDir'>, error: unknown, stage: 'open' | 'migrate'): Error {
+  const cause = error instanceof Error ? error.message || error.name : String(error);
+  if (config.databaseUrl === null) {
+    if (stage === 'migrate') return error instanceof Error ? error : new Error(cause);
+    return new Error(`DATA_DIR: cannot open the embedded database in ${JSON.stringify(config.dataDir)}: ${cause}`, { cause: error });
+  }
+  const unavailable = isDatabaseUnavailable(error) || isDatabaseUnavailable((error as { cause?: unknown })?.cause);
+  if (!unavailable) return error instanceof Error ? error : new Error(cause);
+  return new Error(`DATABASE_URL: cannot reach the database at ${withoutPassword(config.databaseUrl)}: ${cause}`, { cause: error });
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return '(an unparseable URL)';
   }
 }
 

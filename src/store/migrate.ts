@@ -15,9 +15,10 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: staticProvider });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
-    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    const cause = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new MigrationError(`migration ${failed} failed: ${cause}`, { cause: result.error });
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    const cause = result.error instanceof Error ? result.error.message || result.error.name : String(result.error);
+    // No failed migration named: the migrator could not start (no connection, no lock table).
+    throw new MigrationError(failed ? `migration ${failed} failed: ${cause}` : `migrations could not run: ${cause}`, { cause: result.error });
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
