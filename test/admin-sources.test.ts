@@ -397,10 +397,23 @@ describe.each(databases)('admin sources on $name', (factory) => {
     expect(back.body).toMatchObject({ restored: true, source: { id, categories: ['tech'], status: 'ok' } });
   });
 
-  it('answers 404 for unknown ids and 400 for ids that are not ids', async () => {
+  it('answers 404 JSON for an id in the path that names no source, whatever its form', async () => {
     expect((await call('GET', '/admin/sources/424242')).body).toEqual({ error: 'no source with id 424242' });
     expect((await call('GET', '/admin/sources/424242')).status).toBe(404);
-    expect((await call('GET', '/admin/sources/abc')).status).toBe(400);
-    expect((await call('GET', '/admin/sources/-1')).status).toBe(400);
+    for (const [method, path] of [
+      ['GET', '/admin/sources/abc'],
+      ['GET', '/admin/sources/-1'],
+      ['GET', '/admin/sources/0'],
+      ['GET', '/admin/sources/1.5'],
+      ['GET', '/admin/sources/99999999999999999999'],
+      ['PATCH', '/admin/sources/abc'],
+      ['DELETE', '/admin/sources/abc'],
+      ['POST', '/admin/sources/abc/poll'],
+      ['GET', '/admin/sources/abc/fetches'],
+    ] as const) {
+      const answer = await call(method, path, method === 'PATCH' ? { status: 'paused' } : undefined);
+      expect(answer.status, `${method} ${path}`).toBe(404);
+      expect(answer.body.error, `${method} ${path}`).toMatch(/^no source with id "/);
+    }
   });
 });

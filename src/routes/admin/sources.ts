@@ -2,7 +2,7 @@
 // poll now, fetch log.
 import { Hono } from 'hono';
 import type { RouteDeps } from '../../app.ts';
-import { BadRequestError } from '../../errors.ts';
+import { BadRequestError, NotFoundError } from '../../errors.ts';
 import { addSourceSchema, parseInput, updateSourceSchema } from '../../operations/input.ts';
 import {
   addSource,
@@ -19,6 +19,18 @@ import type { SourceStatus } from '../../store/schema.ts';
 import { JSON_BODY_LIMIT, limitBody, operationDeps, readJson } from './common.ts';
 
 const STATUSES: SourceStatus[] = ['ok', 'erroring', 'paused', 'gone'];
+
+/**
+ * The id in an /admin/sources/{id} path. Anything that is not an id names no source: 404, as SPEC
+ * says for an unknown id in the path (the command line, where the id is an argument, says 400).
+ */
+function sourceIdInPath(text: string): number {
+  try {
+    return parseSourceId(text);
+  } catch {
+    throw new NotFoundError(`no source with id ${JSON.stringify(text)}`);
+  }
+}
 
 export function adminSourceRoutes(deps: RouteDeps) {
   const ops = operationDeps(deps);
@@ -54,20 +66,20 @@ export function adminSourceRoutes(deps: RouteDeps) {
     return c.json({ source: result.source, restored: result.restored, discovery: result.discovery, poll: result.poll }, 201);
   });
 
-  app.get('/:id', async (c) => c.json({ source: await getSource(ops, parseSourceId(c.req.param('id'))) }));
+  app.get('/:id', async (c) => c.json({ source: await getSource(ops, sourceIdInPath(c.req.param('id'))) }));
 
   app.patch('/:id', async (c) => {
-    const id = parseSourceId(c.req.param('id'));
+    const id = sourceIdInPath(c.req.param('id'));
     const input = parseInput(updateSourceSchema, await readJson(c));
     return c.json({ source: await updateSource(ops, id, input) });
   });
 
-  app.delete('/:id', async (c) => c.json({ source: await removeSource(ops, parseSourceId(c.req.param('id'))) }));
+  app.delete('/:id', async (c) => c.json({ source: await removeSource(ops, sourceIdInPath(c.req.param('id'))) }));
 
-  app.post('/:id/poll', async (c) => c.json(await pollSourceNow(ops, parseSourceId(c.req.param('id')))));
+  app.post('/:id/poll', async (c) => c.json(await pollSourceNow(ops, sourceIdInPath(c.req.param('id')))));
 
   app.get('/:id/fetches', async (c) => {
-    const id = parseSourceId(c.req.param('id'));
+    const id = sourceIdInPath(c.req.param('id'));
     const limitText = c.req.query('limit');
     if (limitText !== undefined && (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > MAX_FETCH_LOG)) {
       throw new BadRequestError(`limit: must be a whole number from 1 to ${MAX_FETCH_LOG}`);
