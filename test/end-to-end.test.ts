@@ -1,7 +1,7 @@
 // The whole product as users run it: the real entry points in child processes, a real upstream on
 // 127.0.0.1, the category feed read over HTTP. On the embedded database always, and on the
 // Postgres in TEST_DATABASE_URL when set.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,31 @@ describe.each(entryTargets)('end to end on $name', ({ postgres }) => {
     expect(result.stdout).toMatch(/new=3/);
     expect(result.stdout).toMatch(/polled 2 source\(s\).*3 new.*1 failed/);
     expect(upstream.hits.get('/tech.xml')?.[0]?.headers['user-agent']).toMatch(/^feedrelay\/\d+\.\d+\.\d+ \(\+http:\/\/feeds\.test\)$/);
+  });
+
+  it('npm run poll --source polls the source named, however its URL is spelled, and says why it will not', async () => {
+    const spelled = upstream.url('/tech.xml').replace('http://127.0.0.1', 'HTTP://127.0.0.1');
+    const one = await runEntry('src/entry/poll.ts', ['--source', spelled], env);
+    expect(one.stderr).not.toMatch(/feedrelay: /);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/polled 1 source\(s\)/);
+
+    const unknown = await runEntry('src/entry/poll.ts', ['--source', upstream.url('/nothing-here.xml')], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`feedrelay: --source: no source with URL ${upstream.url('/nothing-here.xml')}`);
+
+    // Dropped from feeds/: still a source, no longer polled; asked for by name, the command says so.
+    const file = join(world.dir, 'feeds', 'tech.yaml');
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, original.replace(/^ {2}- url: http:\/\/127\.0\.0\.2:9\/unreachable\.xml\n/m, ''));
+      const dropped = await runEntry('src/entry/poll.ts', ['--source', 'http://127.0.0.2:9/unreachable.xml'], env);
+      expect(dropped.code).toBe(1);
+      expect(dropped.stderr).toMatch(/^feedrelay: --source: source \d+ is no longer listed in feeds\/; /m);
+      expect(dropped.stdout).not.toMatch(/polled 0 source/);
+    } finally {
+      await writeFile(file, original);
+    }
   });
 
   it('serves /healthz and the category feed over HTTP', async () => {

@@ -26,6 +26,7 @@ import { requirePoller, type OperationDeps } from './context.ts';
 import { rankFeedLinks, type FeedLink } from './discover.ts';
 import type { AddSourceInput, UpdateSourceInput } from './input.ts';
 import { fetchView, pollView, sourceView, type FetchView, type PollView, type SourceView } from './views.ts';
+import { unpollableReason } from '../poller/pollable.ts';
 
 /** How many advertised feeds of one page are tried before giving up. */
 const MAX_DISCOVERY_TRIES = 4;
@@ -275,13 +276,8 @@ export interface PollNowResult {
 export async function pollSourceNow(deps: OperationDeps, id: number): Promise<PollNowResult> {
   const source = await getLiveSource(deps.db, id);
   if (!source) throw new NotFoundError(`no source with id ${id}`);
-  if (source.status === 'paused') throw new ConflictError(`source ${id} is paused; resume it (status "ok") before polling it`);
-  if (source.status === 'gone') {
-    throw new ConflictError(`source ${id} answered 410 Gone and is no longer polled; resume it (status "ok") to try it again`);
-  }
-  if (!source.in_config && !source.added_by_api) {
-    throw new ConflictError(`source ${id} is no longer listed in feeds/; add its URL through the API to poll it again`);
-  }
+  const unpollable = unpollableReason(source);
+  if (unpollable) throw new ConflictError(unpollable);
   const poller = requirePoller(deps);
   // Through the queue, so a poll already running elsewhere (a held lease) is never doubled.
   const summary = await pollDue(poller, { concurrency: 1, perHost: 1, batchSize: 1, leaseSeconds: leaseSecondsFor(poller.fetcher.timeoutMs), sourceId: id });
