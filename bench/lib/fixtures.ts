@@ -1,4 +1,5 @@
 // Shared set-up: feeds/ directories, our service and the bare servers as child processes.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,9 +7,16 @@ import { join } from 'node:path';
 import { start, type Started } from './proc.ts';
 
 export const TSX = 'node_modules/.bin/tsx';
-/** What `npm start` and `npm run poll` run (package.json), without npm's own start-up. */
-export const START: [string, string[]] = ['node', ['scripts/run.mjs', 'node']];
-export const POLL: [string, string[]] = ['node', ['scripts/run.mjs', 'poll']];
+/** A package.json script as a command and its arguments (they are plain words, no shell syntax). */
+function script(name: 'start' | 'poll'): [string, string[]] {
+  const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = scripts[name]!.trim().split(/\s+/);
+  return [command!, args];
+}
+
+/** What `npm start` and `npm run poll` run (package.json, node flags included), without npm's own start-up. */
+export const START = script('start');
+export const POLL = script('poll');
 export const SLUG = 'kejiribao';
 
 const dirs: string[] = [];

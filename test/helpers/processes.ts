@@ -1,5 +1,6 @@
 // Runs the real entry points as child processes, the way `npm start` / `npm run poll` do.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,8 +23,17 @@ export interface Finished {
  */
 export const compiled = (name: 'node' | 'poll') => `compiled:${name}`;
 
+/** The package.json script of a compiled entry, word for word, with this test's node binary. */
+export function npmScriptCommand(name: 'start' | 'poll'): string[] {
+  const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const [command, ...args] = scripts[name]!.trim().split(/\s+/);
+  if (command !== 'node') throw new Error(`package.json scripts.${name} does not start with node: ${scripts[name]}`);
+  return [process.execPath, ...args];
+}
+
 function commandFor(entry: string): string[] {
-  if (entry.startsWith('compiled:')) return [process.execPath, 'scripts/run.mjs', entry.slice('compiled:'.length)];
+  if (entry === compiled('node')) return npmScriptCommand('start');
+  if (entry === compiled('poll')) return npmScriptCommand('poll');
   return [...NODE_TSX, entry];
 }
 
