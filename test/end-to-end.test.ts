@@ -154,6 +154,27 @@ describe('start-up with bad configuration', () => {
     }
   });
 
+  it.runIf(process.env.TEST_DATABASE_URL)('stops naming DATABASE_URL when the server has no such database or refuses the role', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'feedrelay-wrongdb-'));
+    try {
+      const missing = new URL(process.env.TEST_DATABASE_URL!);
+      missing.pathname = `/feedrelay_no_such_database_${process.pid}`;
+      const noRole = new URL(process.env.TEST_DATABASE_URL!);
+      noRole.username = `feedrelay_no_such_role_${process.pid}`;
+      for (const [url, reason] of [
+        [missing.href, /database "feedrelay_no_such_database_\d+" does not exist/],
+        [noRole.href, /role "feedrelay_no_such_role_\d+" does not exist/],
+      ] as const) {
+        const result = await runEntry('src/entry/migrate.ts', [], { DATABASE_URL: url, FEEDS_DIR: dir });
+        expect(result.code, url).toBe(1);
+        expect(result.stderr, url).toMatch(/^feedrelay: DATABASE_URL: the server refused postgres:\/\//m);
+        expect(result.stderr, url).toMatch(reason);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stops naming DATA_DIR when the embedded database cannot be opened there', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'feedrelay-baddata-'));
     try {

@@ -67,9 +67,22 @@ export function databaseStartError(config: Pick<Config, 'databaseUrl' | 'dataDir
     if (stage === 'migrate') return error instanceof Error ? error : new Error(cause);
     return new Error(`DATA_DIR: cannot open the embedded database in ${JSON.stringify(config.dataDir)}: ${cause}`, { cause: error });
   }
-  const unavailable = isDatabaseUnavailable(error) || isDatabaseUnavailable((error as { cause?: unknown })?.cause);
-  if (!unavailable) return error instanceof Error ? error : new Error(cause);
-  return new Error(`DATABASE_URL: cannot reach the database at ${withoutPassword(config.databaseUrl)}: ${cause}`, { cause: error });
+  const inner = (error as { cause?: unknown })?.cause;
+  const where = withoutPassword(config.databaseUrl);
+  if (isDatabaseUnavailable(error) || isDatabaseUnavailable(inner)) {
+    return new Error(`DATABASE_URL: cannot reach the database at ${where}: ${cause}`, { cause: error });
+  }
+  if (namesWrongDatabase(error) || namesWrongDatabase(inner)) {
+    return new Error(`DATABASE_URL: the server refused ${where}: ${cause}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(cause);
+}
+
+// SQLSTATE 3D000: no such database; class 28: the role or its password was refused. Both are what
+// DATABASE_URL says, not what the migrations do.
+function namesWrongDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === '3D000' || code.startsWith('28'));
 }
 
 function withoutPassword(url: string): string {
