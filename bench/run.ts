@@ -62,7 +62,8 @@ try {
 results.seconds = Math.round((performance.now() - started) / 100) / 10;
 results.targets = targets(results);
 for (const [name, t] of Object.entries(results.targets as Record<string, Target>)) {
-  console.log(`target ${name}: ${t.value} ${t.op} ${t.limit} ${t.holds ? 'holds' : 'MISSED'}`);
+  const floor = t.floor ? ` (floor ${t.floor.value}: ${t.floor.what}; ${t.floor.holds ? 'the floor meets the target' : 'the floor itself misses the target'})` : '';
+  console.log(`target ${name}: ${t.value} ${t.op} ${t.limit} ${t.holds ? 'holds' : 'MISSED'}${floor}`);
 }
 console.log(JSON.stringify(results));
 process.exit(failed ? 1 : 0);
@@ -72,6 +73,11 @@ interface Target {
   op: '>=' | '<=' | '<';
   limit: number;
   holds: boolean;
+  /**
+   * For a target the README calls out of reach: the same measure for the least any implementation
+   * must do, from this run's rounds, and whether even that meets the limit.
+   */
+  floor?: { value: number; what: string; holds: boolean };
 }
 
 /** Issue 7's targets, judged on this run's medians. */
@@ -97,5 +103,18 @@ function targets(r: Record<string, unknown>): Record<string, Target> {
     ['f.firstPollSeconds', 'f.firstPollSeconds', '<=', 5],
     ['f.rePollSeconds', 'f.rePollSeconds', '<=', 2],
   ];
-  return Object.fromEntries(all.filter(([name]) => r[name.split('.')[0]!] !== undefined).map(([name, path, op, limit]) => [name, t(path, op, limit)]));
+  const judged: Record<string, Target> = Object.fromEntries(
+    all.filter(([name]) => r[name.split('.')[0]!] !== undefined).map(([name, path, op, limit]) => [name, t(path, op, limit)]),
+  );
+  const floor = (name: string, value: number | null, what: string) => {
+    const target = judged[name];
+    if (!target || value === null) return;
+    const rounded = Math.round(value * 1000) / 1000;
+    target.floor = { value: rounded, what, holds: target.op === '<=' ? rounded <= target.limit : rounded < target.limit };
+  };
+  const sanitize = get('b.sanitizeOnlyRatio');
+  const store = get('b.bareStoreRatio');
+  floor('b', sanitize !== null && store !== null ? 1 + sanitize + store : null, 'rss-parser + sanitize-html alone + a bare committed INSERT, before any dedup');
+  floor('c', get('c.bareRecordRatio'), 'bare node:http fetch + sha256 + one committed UPDATE per source');
+  return judged;
 }
