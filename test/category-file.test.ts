@@ -67,13 +67,28 @@ describe('parseCategoryFile', () => {
     expect(error.line).toBeGreaterThanOrEqual(2);
   });
 
-  it('rejects two files with one slug', () => {
+  it('rejects two files with one slug, naming the second file and its slug line', () => {
     expect(() =>
       parseCategoryFiles([
         { name: 'feeds/kejiribao.yaml', text: valid },
         { name: 'feeds/kejiribao.yml', text: valid },
       ]),
     ).toThrowError(/also defined by feeds\/kejiribao.yaml/);
+    const second = `# the same category again\n\n${valid}`;
+    const expectedLine = second.split('\n').findIndex((line) => line.startsWith('slug:')) + 1;
+    expect(expectedLine).toBeGreaterThan(2);
+    const error = (() => {
+      try {
+        parseCategoryFiles([
+          { name: 'feeds/kejiribao.yaml', text: valid },
+          { name: 'feeds/kejiribao.yml', text: second },
+        ]);
+      } catch (e) {
+        return e as CategoryFileError;
+      }
+      throw new Error('no error');
+    })();
+    expect(error.message).toBe(`feeds/kejiribao.yml:${expectedLine}: slug: "kejiribao" is also defined by feeds/kejiribao.yaml`);
   });
 
   it('accepts every file shipped in feeds/, including kejiribao and two more categories', () => {

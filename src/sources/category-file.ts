@@ -165,6 +165,12 @@ export function parseCategoryFile(file: string, text: string): CategoryDefinitio
   };
 }
 
+/** The line of a file's top-level `slug:` key (the file parsed, so it has one). */
+function slugLine(text: string): number {
+  const at = /^slug[ \t]*:/m.exec(text)?.index ?? 0;
+  return text.slice(0, at).split('\n').length;
+}
+
 /** Parses every category file; slugs are unique because they equal file names. */
 export function parseCategoryFiles(files: { name: string; text: string }[]): CategoryDefinition[] {
   const bySlug = new Map<string, CategoryDefinition>();
@@ -172,7 +178,7 @@ export function parseCategoryFiles(files: { name: string; text: string }[]): Cat
     const category = parseCategoryFile(name, text);
     const other = bySlug.get(category.slug);
     if (other) {
-      throw new CategoryFileError(name, null, 'slug', `"${category.slug}" is also defined by ${other.file}`);
+      throw new CategoryFileError(name, slugLine(text), 'slug', `"${category.slug}" is also defined by ${other.file}`);
     }
     bySlug.set(category.slug, category);
   }
