@@ -115,6 +115,11 @@ describe.each(databases)('admin catalog on $name', (factory) => {
         [{ slug: 'ok', title: '   ' }, 400, /^title: must not be empty/],
         [{ slug: 'ok', title: 'x', language: 'english please' }, 400, /^language: must be a language tag/],
         [{ slug: 'ok', title: 'x', colour: 'red' }, 400, /^colour: unknown field/],
+        // Characters XML forbids (U+0000 also fails in Postgres): refused by field, never a 500.
+        [{ slug: 'ok', title: 'a\u0000b' }, 400, /^title: must not contain control characters/],
+        [{ slug: 'ok', title: 'x', description: 'd\u0000x' }, 400, /^description: must not contain control characters/],
+        [{ slug: 'ok', title: 'x', description: 'bell\u0007' }, 400, /^description: must not contain control characters/],
+        [{ slug: 'ok', title: 'lone \ud800 surrogate' }, 400, /^title: must not contain control characters/],
       ];
       for (const [body, status, reason] of cases) {
         const res = await call('POST', '/admin/categories', body);
@@ -122,6 +127,13 @@ describe.each(databases)('admin catalog on $name', (factory) => {
         expect(res.body.error, JSON.stringify(body)).toMatch(reason);
       }
       expect((await call('POST', '/admin/categories', undefined, '{oops')).status).toBe(400);
+      // Tabs, line breaks and astral characters are text.
+      const fine = await call('POST', '/admin/categories', { slug: 'fine-text', title: '科技 😀', description: 'line one\n\tline two' });
+      expect(fine.status).toBe(201);
+      expect(fine.body.category.description).toBe('line one\n\tline two');
+      const patched = await call('PATCH', '/admin/categories/fine-text', { title: 'x\u0000' });
+      expect(patched.status).toBe(400);
+      expect(patched.body.error).toMatch(/^title: must not contain control characters/);
       expect((await call('PATCH', '/admin/categories/nope', { title: 'x' })).status).toBe(404);
       expect((await call('DELETE', '/admin/categories/nope')).status).toBe(404);
     });

@@ -397,6 +397,19 @@ describe.each(databases)('admin sources on $name', (factory) => {
     expect(back.body).toMatchObject({ restored: true, source: { id, categories: ['tech'], status: 'ok' } });
   });
 
+  it('refuses control characters in a title with 400 naming the field, before fetching anything', async () => {
+    const hitsBefore = [...upstream.hits.values()].reduce((n, h) => n + h.length, 0);
+    const added = await call('POST', '/admin/sources', { url: upstream.url('/never-fetched.xml'), categories: ['tech'], title: 'x\u0000' });
+    expect(added.status).toBe(400);
+    expect(added.body.error).toMatch(/^title: must not contain control characters/);
+    expect([...upstream.hits.values()].reduce((n, h) => n + h.length, 0)).toBe(hitsBefore);
+    const list = await call('GET', '/admin/sources');
+    const id = list.body.sources[0].id;
+    const patched = await call('PATCH', `/admin/sources/${id}`, { title: 'a\u0000b' });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error).toMatch(/^title: must not contain control characters/);
+  });
+
   it('answers 404 JSON for an id in the path that names no source, whatever its form', async () => {
     expect((await call('GET', '/admin/sources/424242')).body).toEqual({ error: 'no source with id 424242' });
     expect((await call('GET', '/admin/sources/424242')).status).toBe(404);

@@ -26,10 +26,20 @@ const interval = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return Math.round(seconds);
 });
 
-const title = z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters');
+// What XML 1.0 forbids (and Postgres text refuses, for U+0000): text an operator sends ends up in
+// every feed and page, so it is refused here, naming the field, rather than failing in the store.
+const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const MUST_BE_TEXT = 'must not contain control characters (other than tab and line breaks) or unpaired surrogates';
+
+/** A string field operators type: no control characters, no lone surrogates. */
+function text() {
+  return z.string().refine((v) => !FORBIDDEN_CHARACTER.test(v), MUST_BE_TEXT);
+}
+
+const title = text().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters');
 
 export const addSourceSchema = z.strictObject({
-  url: z.string().trim().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters'),
+  url: text().trim().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters'),
   categories: z.array(slug).min(1, 'must name at least one category').max(100),
   title: title.optional(),
   interval: interval.optional(),
@@ -39,7 +49,7 @@ export type AddSourceInput = z.infer<typeof addSourceSchema>;
 export const updateSourceSchema = z
   .strictObject({
     status: z.enum(['paused', 'ok'], { message: 'must be "paused" or "ok"' }).optional(),
-    /** null goes back to the adaptive interval. */
+    /** null goes back to the default interval (POLL_INTERVAL, or adaptive under POLL_SCHEDULER=entry-frequency). */
     interval: interval.nullable().optional(),
     /** The full set the source should be in. */
     categories: z.array(slug).max(100).optional(),
@@ -53,16 +63,16 @@ const language = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'must b
 
 export const createCategorySchema = z.strictObject({
   slug: slug.refine((s) => s !== 'all', '"all" is reserved'),
-  title: z.string().trim().min(1, 'must not be empty').max(200),
-  description: z.string().max(2000).optional(),
+  title: text().trim().min(1, 'must not be empty').max(200),
+  description: text().max(2000).optional(),
   language: language.nullable().optional(),
 });
 export type CreateCategoryInput = z.infer<typeof createCategorySchema>;
 
 export const updateCategorySchema = z
   .strictObject({
-    title: z.string().trim().min(1, 'must not be empty').max(200).optional(),
-    description: z.string().max(2000).optional(),
+    title: text().trim().min(1, 'must not be empty').max(200).optional(),
+    description: text().max(2000).optional(),
     language: language.nullable().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'name at least one of title, description, language' });
