@@ -36,6 +36,18 @@ describe('next poll', () => {
     expect(delayOf({ ttlSeconds: 10 * 86_400 })).toBe(MAX_DELAY_SECONDS);
   });
 
+  it('honours an interval longer than a day (an operator may set up to 7 days); hints and backoff stop there', () => {
+    expect(delayOf({ intervalSeconds: 3 * 86_400 })).toBe(3 * 86_400);
+    expect(delayOf({ intervalSeconds: 7 * 86_400 })).toBe(7 * 86_400);
+    expect(delayOf({ intervalSeconds: 2 * 86_400, ttlSeconds: 30 * 86_400 })).toBe(2 * 86_400);
+    expect(delayOf({ intervalSeconds: 2 * 86_400, consecutiveErrors: 5 })).toBe(2 * 86_400);
+    // Jitter spreads long intervals too, within the same ceiling.
+    const early = (nextPollAt(input({ intervalSeconds: 3 * 86_400, random: () => 0 })).getTime() - now.getTime()) / 1000;
+    expect(early).toBe(3 * 86_400 * 0.9);
+    const late = (nextPollAt(input({ intervalSeconds: 3 * 86_400, random: () => 1 })).getTime() - now.getTime()) / 1000;
+    expect(late).toBe(3 * 86_400);
+  });
+
   it('backs off exponentially on errors, capped, and never gives up', () => {
     const delays = [1, 2, 3, 4, 5, 50, 5000].map((n) => baseDelaySeconds(input({ consecutiveErrors: n })));
     expect(delays.slice(0, 5)).toEqual([900, 1800, 3600, 7200, 14400]);

@@ -19,7 +19,12 @@ export const MIN_DELAY_SECONDS = 60;
 export const MAX_DELAY_SECONDS = 24 * 3600;
 const JITTER = 0.1;
 
-const clamp = (n: number) => Math.min(MAX_DELAY_SECONDS, Math.max(MIN_DELAY_SECONDS, n));
+/**
+ * The longest wait: a day, or the interval itself when one longer than a day was set (an operator
+ * may ask for up to 7 days). Upstream hints and error backoff never push past it.
+ */
+const ceilingOf = (input: Pick<SchedulePolicyInput, 'intervalSeconds'>) => Math.max(MAX_DELAY_SECONDS, input.intervalSeconds);
+const clamp = (n: number, ceiling: number) => Math.min(ceiling, Math.max(MIN_DELAY_SECONDS, n));
 
 /** Seconds until the next poll before jitter: max of every signal, errors doubling the interval. */
 export function baseDelaySeconds(input: SchedulePolicyInput): number {
@@ -29,7 +34,7 @@ export function baseDelaySeconds(input: SchedulePolicyInput): number {
     delay = input.intervalSeconds * 2 ** Math.min(input.consecutiveErrors - 1, 16);
   }
   delay = Math.max(delay, input.ttlSeconds ?? 0, input.maxAgeSeconds ?? 0, input.retryAfterSeconds ?? 0);
-  return clamp(delay);
+  return clamp(delay, ceilingOf(input));
 }
 
 export function nextPollAt(input: SchedulePolicyInput): Date {
@@ -38,7 +43,7 @@ export function nextPollAt(input: SchedulePolicyInput): Date {
   // Retry-After is a floor the upstream asked for, so jitter only ever adds to it.
   const jitter = base * JITTER * (2 * input.random() - 1);
   const floor = Math.max(MIN_DELAY_SECONDS, input.retryAfterSeconds ?? 0);
-  const delay = Math.min(MAX_DELAY_SECONDS, Math.max(floor, base + jitter));
+  const delay = Math.min(ceilingOf(input), Math.max(floor, base + jitter));
   return skipBlockedTime(new Date(input.now.getTime() + delay * 1000), input.skipHours ?? [], input.skipDays ?? []);
 }
 
