@@ -82,14 +82,22 @@ describe.each(databases)('pipeline on $name', (factory) => {
     expect(await database.db.selectFrom('categories').select(['slug', 'version']).orderBy('slug').execute()).toEqual(versionsBefore);
   });
 
-  it('an upstream edit updates its article in place', async () => {
+  it("an upstream edit updates its article in place, and the item's updated date moves", async () => {
+    const before = await database.db.selectFrom('articles').select(['published_at', 'updated_at']).where('title', '=', 'Battery breakthrough').executeTakeFirstOrThrow();
+    // The fixture has only pubDate: the item is dated by its publication until it changes.
+    expect(before.updated_at.getTime()).toBe(before.published_at.getTime());
     upstream.feed('/tech.xml', techRss.replace('Battery breakthrough', 'Battery breakthrough, confirmed'));
+    const polledAt = Date.now();
     const summary = await pollDue(testPollerDeps(database.db), runAll);
     const tech = summary.outcomes.find((o) => o.url === upstream.url('/tech.xml'))!;
     expect(tech.counts).toMatchObject({ new: 0, updated: 1 });
     const titles = (await database.db.selectFrom('articles').select('title').execute()).map((r) => r.title);
     expect(titles).toContain('Battery breakthrough, confirmed');
     expect(titles).not.toContain('Battery breakthrough');
+    const after = await database.db.selectFrom('articles').select(['published_at', 'updated_at']).where('title', '=', 'Battery breakthrough, confirmed').executeTakeFirstOrThrow();
+    expect(after.published_at.getTime()).toBe(before.published_at.getTime());
+    expect(after.updated_at.getTime()).toBeGreaterThanOrEqual(polledAt - 1000);
+    expect(after.updated_at.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('marks a broken upstream erroring and keeps polling the others', async () => {

@@ -396,9 +396,13 @@ async function storeNewEntries(
 async function updateFromEntry(tx: Tx, sourceId: number, articleId: number, entry: NormalizedEntry, now: Date) {
   // Only the source that carried the story first speaks for its content; others only refresh
   // their own provenance row.
+  // An edit is a change of the item: its updated date moves to the upstream's own (when it gives
+  // one), else to when we saw the edit — a feed with only pubDate would otherwise keep the item's
+  // atom:updated / date_modified at its publication forever (RFC 4287 §4.2.15).
+  const columns = { ...articleColumns(entry, now), updated_at: notFuture(entry.updatedAt, now) ?? now };
   await tx
     .updateTable('articles')
-    .set(articleColumns(entry, now))
+    .set(columns)
     .where('id', '=', articleId)
     .where((eb) => eb.or([eb('first_source_id', '=', sourceId), eb('first_source_id', 'is', null)]))
     .execute();
