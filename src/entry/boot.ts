@@ -61,7 +61,7 @@ export async function openMigrated(config: Config, log: Logger): Promise<{ datab
  * variable that chose it, where it points (no password), and the cause. Other errors (a migration
  * that failed on a database that answers) keep their own words.
  */
-export function databaseStartError(config: Pick<Config, 'databaseUrl' | 'dataDir'>, error: unknown, stage: 'open' | 'migrate'): Error {
+function databaseStartError(config: Pick<Config, 'databaseUrl' | 'dataDir'>, error: unknown, stage: 'open' | 'migrate'): Error {
   const cause = error instanceof Error ? error.message || error.name : String(error);
   if (config.databaseUrl === null) {
     if (stage === 'migrate') return error instanceof Error ? error : new Error(cause);

@@ -4,8 +4,8 @@
 import type { Kysely } from 'kysely';
 import { defaultRunOptions, pollDue } from '../poller/run.ts';
 import { outcomeLine, summaryLine } from '../poller/summary.ts';
-import { pruneArticles } from '../store/retention.ts';
 import { unpollableReason } from '../poller/pollable.ts';
+import { pruneArticles } from '../store/retention.ts';
 import type { Database } from '../store/schema.ts';
 import { getSourceByUrl } from '../store/sources.ts';
 import { boot, pollerDeps } from './boot.ts';

@@ -269,7 +269,8 @@ function hostOf(url: string): string {
 async function dispatchDue(db: Kysely<Database>, queue: QueueProducer<PollMessage>): Promise<number> {
   const owner = `worker:dispatch:${crypto.randomUUID().slice(0, 8)}`;
   const now = new Date();
-  // Only the ids go on the queue; the consumer's own claim counts recent entries for the poll.
+  // Only the ids go on the queue; the consumer's own claim counts recent entries, where the
+  // scheduler reads them (POLL_SCHEDULER=entry-frequency).
   const claimed = await claimSources(db, { owner, now, limit: DISPATCH_LIMIT, leaseSeconds: DISPATCH_LEASE_SECONDS, countRecentEntries: false });
   const dispatchedAt = now.toISOString();
   for (let i = 0; i < claimed.length; i += SEND_BATCH) {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../config.ts';
 import { BadRequestError } from '../errors.ts';
+import { hasForbiddenChars } from '../parser/text.ts';
 import { SLUG } from '../sources/category-file.ts';
 
 const MIN_INTERVAL_SECONDS = 60;
@@ -28,12 +29,11 @@ const interval = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 // What XML 1.0 forbids (and Postgres text refuses, for U+0000): text an operator sends ends up in
 // every feed and page, so it is refused here, naming the field, rather than failing in the store.
-const FORBIDDEN_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MUST_BE_TEXT = 'must not contain control characters (other than tab and line breaks) or unpaired surrogates';
 
 /** A string field operators type: no control characters, no lone surrogates. */
 function text() {
-  return z.string().refine((v) => !FORBIDDEN_CHARACTER.test(v), MUST_BE_TEXT);
+  return z.string().refine((v) => !hasForbiddenChars(v), MUST_BE_TEXT);
 }
 
 const title = text().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters');

@@ -11,6 +11,13 @@ export function stripForbiddenChars(text: string): string {
   return MAYBE_FORBIDDEN.test(text) ? text.replace(FORBIDDEN, '') : text;
 }
 
+/** Whether text holds a character XML 1.0 forbids (what stripForbiddenChars would remove). */
+export function hasForbiddenChars(text: string): boolean {
+  if (!MAYBE_FORBIDDEN.test(text)) return false;
+  FORBIDDEN.lastIndex = 0; // a global regex's test() starts where the last one stopped
+  return FORBIDDEN.test(text);
+}
+
 /** True for a code point XML 1.0 allows in a document. */
 export function isXmlChar(cp: number): boolean {
   return (
